@@ -1,0 +1,8 @@
+// Creates an entity node; its second label is the (checked) ontology type.
+// params: id, owner, name, name_key, type, embedding, now
+CREATE (n:Entity:__LABEL__ {
+  id: $id, owner: $owner, name: $name, name_key: $name_key, type: $type,
+  aliases: [], alias_text: '', embedding: $embedding, mentions: 1,
+  created_at: datetime($now), updated_at: datetime($now)
+})
+RETURN n.id AS id

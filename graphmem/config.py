@@ -1,0 +1,103 @@
+"""Configuration: one pydantic model, from a dict, a YAML/JSON file or the environment."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from .errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StoreConfig(_Strict):
+    """Where the graph lives: the embedded ArcadeDB (default) or a Neo4j server."""
+
+    uri: str | None = Field(None, description="bolt:// or neo4j:// URI; None = embedded store")
+    user: str = "neo4j"
+    password: SecretStr | None = None
+    database: str | None = None
+    home: Path | None = Field(None, description="embedded data folder (default ~/.graphmem)")
+    heap: str = Field("1g", pattern=r"^\d+[mMgG]$", description="embedded JVM max heap")
+    write_retries: int = Field(5, ge=0, le=50)
+
+
+class EmbedderConfig(_Strict):
+    """Which embedding model turns names and facts into vectors."""
+
+    provider: Literal["minilm", "openai", "hashing"] = "minilm"
+    model: str | None = None
+    api_key: SecretStr | None = None
+    base_url: str | None = None
+    dimensions: int | None = Field(None, ge=8, le=8192)
+
+
+class MemoryConfig(_Strict):
+    """Everything a `Memory` needs; every field has a working default."""
+
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
+    ontology: Path | None = Field(None, description="ontology YAML; None = the bundled default")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MemoryConfig:
+        """Validate a dict; unknown keys and bad values raise ConfigError naming them."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc)) from exc
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> MemoryConfig:
+        """Load a YAML or JSON file."""
+        text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a mapping at the top level")
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> MemoryConfig:
+        """Defaults overridden by NEO4J_*, GRAPHMEM_* and OPENAI_* environment variables."""
+        env = dict(os.environ if env is None else env)
+        store: dict[str, Any] = {}
+        if env.get("NEO4J_URI"):
+            store["uri"] = env["NEO4J_URI"]
+            store["user"] = env.get("NEO4J_USER") or env.get("NEO4J_USERNAME") or "neo4j"
+            store["password"] = env.get("NEO4J_PASSWORD")
+            if env.get("NEO4J_DATABASE"):
+                store["database"] = env["NEO4J_DATABASE"]
+        if env.get("GRAPHMEM_HOME"):
+            store["home"] = env["GRAPHMEM_HOME"]
+        if env.get("GRAPHMEM_HEAP"):
+            store["heap"] = env["GRAPHMEM_HEAP"]
+        embedder: dict[str, Any] = {}
+        if env.get("GRAPHMEM_EMBEDDER"):
+            embedder["provider"] = env["GRAPHMEM_EMBEDDER"]
+        if embedder.get("provider") == "openai":
+            embedder["api_key"] = env.get("OPENAI_API_KEY")
+            embedder["base_url"] = env.get("OPENAI_BASE_URL")
+        data: dict[str, Any] = {"store": store, "embedder": embedder}
+        if env.get("GRAPHMEM_ONTOLOGY"):
+            data["ontology"] = env["GRAPHMEM_ONTOLOGY"]
+        return cls.from_dict(data)
+
+
+def default_home() -> Path:
+    """The embedded store's folder: $GRAPHMEM_HOME, else ~/.graphmem."""
+    return Path(os.environ.get("GRAPHMEM_HOME") or Path.home() / ".graphmem")
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "config"
+        parts.append(f"{where}: {err['msg']}")
+    return "invalid graphmem config: " + "; ".join(parts)

@@ -1,0 +1,419 @@
+"""`Memory`: the synchronous public API (mem0-compatible where the concepts match).
+
+Facts are versioned typed relationships: a change never deletes one, it closes the current
+version and opens the next with the same `memory_id`. Only `delete_all` and `reset` erase,
+and only graphmem's data in the caller's scope.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+import uuid
+from pathlib import Path
+from typing import Any
+
+from . import records
+from .config import MemoryConfig
+from .embeddings import Embedder, make_embedder
+from .errors import NotFoundError, ValidationError
+from .filters import matches
+from .filters import validate as validate_filters
+from .messages import metadata_json, normalize_messages
+from .ontology import Ontology, RelationType, load_ontology
+from .reconcile import decide
+from .scope import Scope
+from .store.graph_store import GraphStore, Tx
+from .times import now_iso, to_iso
+
+log = logging.getLogger(__name__)
+
+_ERASE_BATCH = 1000
+_MAX_NAME = 256
+_UPDATE_KEYS = frozenset({"subject", "relation", "object", "valid_from", "valid_to", "fact"})
+
+
+def name_key(name: str) -> str:
+    """Normalized entity name: case, accents-compatible forms, punctuation and spacing folded.
+
+    >>> name_key("  Dr. ALICE   Smith! ")
+    'dr alice smith'
+    """
+    text = unicodedata.normalize("NFKC", name).casefold()
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(text.split())
+
+
+class Memory:
+    """A graph memory over Neo4j or the embedded store. Use as a context manager or `close()`."""
+
+    def __init__(self, config: MemoryConfig | dict[str, Any] | None = None) -> None:
+        if config is None:
+            config = MemoryConfig.from_env()
+        elif isinstance(config, dict):
+            config = MemoryConfig.from_dict(config)
+        self.config = config
+        self.ontology: Ontology = load_ontology(config.ontology)
+        self.embedder: Embedder = make_embedder(config.embedder)
+        self.store = GraphStore(config.store, self.embedder.dimensions, self.embedder.name)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Memory:
+        """mem0-style constructor from a config dict."""
+        return cls(MemoryConfig.from_dict(config))
+
+    @classmethod
+    def from_config_file(cls, path: str | Path) -> Memory:
+        """Build from a YAML or JSON config file."""
+        return cls(MemoryConfig.from_file(path))
+
+    def close(self) -> None:
+        """Close the connection; the embedded server stops when its last user closes."""
+        self.store.close()
+
+    def __enter__(self) -> Memory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def add(
+        self,
+        messages: Any,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        infer: bool = False,
+        timestamp: Any = None,
+    ) -> dict[str, Any]:
+        """Store messages as episodes (the raw memory). `infer=True` (extraction) is not built yet."""
+        scope = Scope.of(user_id, agent_id, run_id)
+        if infer:
+            raise ValidationError(
+                "infer=True needs the extractor, which this version does not ship yet; "
+                "call add(..., infer=False) or add_relation() with facts you extracted"
+            )
+        msgs = normalize_messages(messages)
+        meta = metadata_json(metadata)
+        occurred = to_iso(timestamp, "timestamp")
+        now = now_iso()
+        vectors = self.embedder.embed([m.content for m in msgs])
+        ids = [str(uuid.uuid4()) for _ in msgs]
+
+        def work(tx: Tx) -> None:
+            for episode_id, msg, vector in zip(ids, msgs, vectors, strict=True):
+                tx.run(
+                    "episode_create", id=episode_id, role=msg.role, name=msg.name,
+                    content=msg.content, content_hash=msg.content_hash(),
+                    occurred_at=occurred or now, now=now, metadata=meta, embedding=vector,
+                    **scope.params(),
+                )
+
+        self.store.write(work)
+        return {
+            "results": [
+                {"id": episode_id, "memory": msg.content, "event": "ADD", "type": "episode",
+                 "role": msg.role, "created_at": now, "metadata": metadata}
+                for episode_id, msg in zip(ids, msgs, strict=True)
+            ]
+        }
+
+    def add_relation(
+        self,
+        subject: str,
+        relation: str,
+        object: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        valid_from: Any = None,
+        valid_to: Any = None,
+        metadata: dict[str, Any] | None = None,
+        source: str | None = None,
+        subject_type: str | None = None,
+        object_type: str | None = None,
+        confidence: float | None = None,
+        expiration_date: Any = None,
+        immutable: bool = False,
+    ) -> dict[str, Any]:
+        """Write one fact you extracted yourself; returns its ADD, UPDATE or NOOP event.
+
+        `source` is provenance: the id of an episode in this scope, or free text (stored as a
+        new episode). Everything is validated before anything is written.
+        """
+        scope = Scope.of(user_id, agent_id, run_id)
+        rel = self.ontology.relation(relation)
+        subject, object = _entity_name(subject, "subject"), _entity_name(object, "object")
+        s_label = self.ontology.entity_label(subject_type or _first(rel.subject))
+        o_label = self.ontology.entity_label(object_type or _first(rel.object))
+        start, end = to_iso(valid_from, "valid_from"), to_iso(valid_to, "valid_to")
+        _check_interval(start, end)
+        meta = metadata_json(metadata)
+        expires = to_iso(expiration_date, "expiration_date")
+        if confidence is not None and not 0.0 <= float(confidence) <= 1.0:
+            raise ValidationError(f"confidence must be in [0, 1], got {confidence}")
+        if source is not None and (not isinstance(source, str) or not source.strip()):
+            raise ValidationError("source must be a non-empty string (an episode id or text)")
+        text = _fact_text(rel, subject, object)
+        s_vec, o_vec, f_vec = self.embedder.embed([subject, object, text])
+        source_vec = self.embedder.embed([source])[0] if source else None
+        now = now_iso()
+
+        def work(tx: Tx) -> dict[str, Any]:
+            s_id = self._entity(tx, scope, subject, s_label, s_vec, now)
+            o_id = self._entity(tx, scope, object, o_label, o_vec, now)
+            episode_ids = self._source_episodes(tx, scope, source, source_vec, now, [s_id, o_id])
+            current = [
+                records.fact(row)
+                for row in tx.run("fact_current", subject_id=s_id, type_name=rel.name,
+                                  **_narrow(scope))
+            ]
+            current.sort(key=lambda f: f["recorded_at"] or "", reverse=True)
+            decision = decide(rel, o_id, current)
+            if decision.event == "NOOP":
+                assert decision.existing is not None
+                tx.run("fact_add_provenance", subject_id=s_id, id=decision.existing["version_id"],
+                       episode_ids=episode_ids)
+                return {**decision.existing, "event": "NOOP"}
+            memory_id, version, created = str(uuid.uuid4()), 1, now
+            previous = decision.existing
+            if decision.event == "UPDATE" and previous is not None:
+                memory_id, version = previous["id"], previous["version"] + 1
+                created = previous["created_at"] or now
+                for old in decision.close:
+                    _close(tx, old, "superseded", start or now, now)
+            version_id = str(uuid.uuid4())
+            tx.run(
+                "fact_create", rel_type=rel.name, subject_id=s_id, object_id=o_id, id=version_id,
+                memory_id=memory_id, version=version, fact=text, valid_from=start, valid_to=end,
+                now=now, created_at=created, episode_ids=episode_ids, confidence=confidence,
+                metadata=meta, expiration_date=expires, immutable=bool(immutable),
+                embedding=f_vec, **scope.params(),
+            )
+            event = self._version(tx, memory_id, version_id)
+            event["event"] = decision.event
+            if previous is not None:
+                event["previous_memory"] = previous["memory"]
+            return event
+
+        return {"results": [self.store.write(work)]}
+
+    def update(
+        self, memory_id: str, data: str | dict[str, Any], metadata: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Create the next version of a fact. `data` is the new object (a string) or a dict of
+        any of subject, relation, object, valid_from, valid_to, fact."""
+        current = self._current(memory_id)
+        if isinstance(data, str):
+            data = {"object": data}
+        if not isinstance(data, dict) or not data or set(data) - _UPDATE_KEYS:
+            raise ValidationError(
+                f"data must be the new object name or a dict of {sorted(_UPDATE_KEYS)}"
+            )
+        rel = self.ontology.relation(data.get("relation", current["relationship"]))
+        subject = _entity_name(data.get("subject", current["source"]), "subject")
+        object = _entity_name(data.get("object", current["target"]), "object")
+        start = to_iso(data.get("valid_from"), "valid_from")
+        end = to_iso(data.get("valid_to"), "valid_to")
+        _check_interval(start, end)
+        text = data.get("fact") or _fact_text(rel, subject, object)
+        if not isinstance(text, str) or not text.strip():
+            raise ValidationError("fact must be a non-empty string")
+        meta = metadata_json(metadata if metadata is not None else current["metadata"])
+        s_label = self.ontology.entity_label(current["source_type"] or _first(rel.subject))
+        o_label = self.ontology.entity_label(current["target_type"] or _first(rel.object))
+        s_vec, o_vec, f_vec = self.embedder.embed([subject, object, text])
+        scope = Scope.of(current["user_id"], current["agent_id"], current["run_id"])
+        now = now_iso()
+
+        def work(tx: Tx) -> dict[str, Any]:
+            _close(tx, current, "superseded", start or now, now)
+            s_id = self._entity(tx, scope, subject, s_label, s_vec, now)
+            o_id = self._entity(tx, scope, object, o_label, o_vec, now)
+            version_id = str(uuid.uuid4())
+            tx.run(
+                "fact_create", rel_type=rel.name, subject_id=s_id, object_id=o_id, id=version_id,
+                memory_id=memory_id, version=current["version"] + 1, fact=text,
+                valid_from=start or now, valid_to=end, now=now,
+                created_at=current["created_at"] or now, episode_ids=[],
+                confidence=current["confidence"], metadata=meta,
+                expiration_date=current["expiration_date"], immutable=current["immutable"],
+                embedding=f_vec, **scope.params(),
+            )
+            event = self._version(tx, memory_id, version_id)
+            return {**event, "event": "UPDATE", "previous_memory": current["memory"]}
+
+        return {"message": "Memory updated", "results": [self.store.write(work)]}
+
+    def delete(self, memory_id: str) -> dict[str, Any]:
+        """Close the current version as deleted; the history keeps every version."""
+        current = self._current(memory_id)
+        now = now_iso()
+        self.store.write(lambda tx: _close(tx, current, "deleted", now, now))
+        deleted = {**current, "status": "deleted", "event": "DELETE", "expired_at": now}
+        return {"message": "Memory deleted", "results": [deleted]}
+
+    def delete_all(
+        self, *, user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None
+    ) -> dict[str, Any]:
+        """Erase a scope's facts (all versions), episodes and orphaned entities. Nothing else."""
+        scope = Scope.of(user_id, agent_id, run_id)
+        counts = {
+            "facts": self._erase("scope_erase_facts", **_narrow(scope)),
+            "episodes": self._erase("scope_erase_episodes", **_narrow(scope)),
+            "entities": self._erase("scope_erase_orphans", owner=scope.owner),
+        }
+        return {"message": f"Erased {scope.owner}'s memories", "deleted": counts}
+
+    def reset(self) -> dict[str, Any]:
+        """Erase every graphmem entity and episode (with their facts). Foreign nodes stay."""
+        counts = {
+            "entities": self._erase("reset_label", label="Entity"),
+            "episodes": self._erase("reset_label", label="Episode"),
+        }
+        return {"message": "graphmem data erased", "deleted": counts}
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def get(self, memory_id: str) -> dict[str, Any] | None:
+        """The latest version of a memory (current, or closed with its status), or None."""
+        versions = self._versions(memory_id)
+        return versions[-1] if versions else None
+
+    def get_all(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: dict[str, Any] | None = None,
+        page: int = 1,
+        page_size: int = 100,
+    ) -> dict[str, Any]:
+        """The scope's current facts, newest first, one page; `filters` as in `graphmem.filters`."""
+        scope = Scope.of(user_id, agent_id, run_id)
+        if not isinstance(page, int) or page < 1 or not isinstance(page_size, int) or not (
+            1 <= page_size <= 10_000
+        ):
+            raise ValidationError("page must be >= 1 and page_size in 1..10000")
+        if filters is None:
+            rows = self.store.read("fact_list", now=now_iso(), skip=(page - 1) * page_size,
+                                   limit=page_size, **_narrow(scope))
+            return {"results": [records.fact(r) for r in rows]}
+        validate_filters(filters)
+        rows = self.store.read("fact_list", now=now_iso(), skip=0, limit=10_000_000,
+                               **_narrow(scope))
+        selected = [f for f in map(records.fact, rows) if matches(filters, f)]
+        start = (page - 1) * page_size
+        return {"results": selected[start : start + page_size]}
+
+    def history(self, memory_id: str) -> list[dict[str, Any]]:
+        """Every change of a memory, oldest first: ADD, UPDATEs, and DELETE if deleted."""
+        versions = self._versions(memory_id)
+        if not versions:
+            raise NotFoundError(f"no memory with id {memory_id!r}")
+        return records.history(versions)
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _versions(self, memory_id: str) -> list[dict[str, Any]]:
+        if not isinstance(memory_id, str) or not memory_id:
+            raise ValidationError("memory_id must be a non-empty string")
+        return [records.fact(r) for r in self.store.read("fact_versions", memory_id=memory_id)]
+
+    def _current(self, memory_id: str) -> dict[str, Any]:
+        versions = self._versions(memory_id)
+        if not versions:
+            raise NotFoundError(f"no memory with id {memory_id!r}")
+        current = [v for v in versions if v["status"] == "current"]
+        if not current:
+            raise NotFoundError(f"memory {memory_id!r} is {versions[-1]['status']}: no current version")
+        return current[-1]
+
+    def _version(self, tx: Tx, memory_id: str, version_id: str) -> dict[str, Any]:
+        rows = tx.run("fact_versions", memory_id=memory_id)
+        return next(records.fact(r) for r in rows if r["r"]["id"] == version_id)
+
+    def _entity(
+        self, tx: Tx, scope: Scope, name: str, label: str, vector: list[float], now: str
+    ) -> str:
+        key = name_key(name)
+        found = tx.run("entity_find", owner=scope.owner, name_key=key)
+        if found:
+            tx.run("entity_mentioned", id=found[0]["id"], now=now)
+            return str(found[0]["id"])
+        entity_id = str(uuid.uuid4())
+        tx.run("entity_create", label=label, id=entity_id, owner=scope.owner, name=name,
+               name_key=key, type=label, embedding=vector, now=now)
+        return entity_id
+
+    def _source_episodes(
+        self, tx: Tx, scope: Scope, source: str | None, vector: list[float] | None, now: str,
+        entity_ids: list[str],
+    ) -> list[str]:
+        if source is None:
+            return []
+        if tx.run("episode_find", id=source, owner=scope.owner):
+            episode_id = source
+        else:
+            episode_id = str(uuid.uuid4())
+            msg = normalize_messages({"role": "source", "content": source})[0]
+            tx.run("episode_create", id=episode_id, role=msg.role, name=None, content=msg.content,
+                   content_hash=msg.content_hash(), occurred_at=now, now=now, metadata=None,
+                   embedding=vector, **scope.params())
+        tx.run("episode_link", episode_id=episode_id, entity_ids=entity_ids)
+        return [episode_id]
+
+    def _erase(self, query_name: str, *, label: str | None = None, **params: Any) -> int:
+        total = 0
+        while True:
+            rows = self.store.write(
+                lambda tx: tx.run(query_name, label=label, batch=_ERASE_BATCH, **params)
+            )
+            deleted = int(rows[0]["deleted"]) if rows else 0
+            total += deleted
+            if deleted < _ERASE_BATCH:
+                return total
+
+
+def _close(tx: Tx, fact: dict[str, Any], status: str, valid_to: str, now: str) -> None:
+    closed = tx.run("fact_close", subject_id=fact["source_id"], id=fact["version_id"],
+                    status=status, valid_to=valid_to, now=now)
+    if not closed:
+        raise ValidationError(
+            f"memory {fact['id']!r} changed while this call ran (no current version to close); "
+            "read it again and retry"
+        )
+
+
+def _narrow(scope: Scope) -> dict[str, Any]:
+    return {"owner": scope.owner, "agent_id": scope.agent_id, "run_id": scope.run_id}
+
+
+def _first(types: list[str]) -> str | None:
+    return types[0] if types else None
+
+
+def _entity_name(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{field} must be a non-empty name")
+    if len(value) > _MAX_NAME:
+        raise ValidationError(f"{field} is longer than {_MAX_NAME} characters")
+    return " ".join(value.split())
+
+
+def _fact_text(rel: RelationType, subject: str, object: str) -> str:
+    if rel.template:
+        return rel.template.format(subject=subject, object=object)
+    return f"{subject} {rel.name.lower().replace('_', ' ')} {object}"
+
+
+def _check_interval(start: str | None, end: str | None) -> None:
+    if start and end and end < start:
+        raise ValidationError(f"valid_to ({end}) is before valid_from ({start})")

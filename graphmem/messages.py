@@ -1,0 +1,71 @@
+"""Normalize what `Memory.add` accepts (a string, one message dict, a list of messages)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from .errors import ValidationError
+
+_MAX_CONTENT = 100_000
+
+
+class Message(BaseModel):
+    """One message of a conversation."""
+
+    role: str = Field("user", min_length=1, max_length=32)
+    content: str = Field(min_length=1, max_length=_MAX_CONTENT)
+    name: str | None = Field(None, max_length=256)
+
+    def content_hash(self) -> str:
+        """Stable hash of role and content, used to recognise a message already stored."""
+        return hashlib.sha256(f"{self.role}\n{self.content}".encode()).hexdigest()
+
+
+def normalize_messages(messages: Any) -> list[Message]:
+    """Turn the accepted input shapes into a non-empty list of Messages, or raise."""
+    if isinstance(messages, str):
+        items: list[Any] = [{"role": "user", "content": messages}]
+    elif isinstance(messages, dict):
+        items = [messages]
+    elif isinstance(messages, list | tuple):
+        items = list(messages)
+    else:
+        raise ValidationError(
+            "messages must be a string, a {'role', 'content'} dict or a list of them, "
+            f"not {type(messages).__name__}"
+        )
+    if not items:
+        raise ValidationError("messages is empty: nothing to add")
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ValidationError(f"messages[{i}] must be a dict with 'role' and 'content'")
+        content = item.get("content")
+        if not isinstance(content, str) or not content.strip():
+            raise ValidationError(f"messages[{i}].content must be a non-empty string")
+        try:
+            out.append(Message(role=item.get("role") or "user", content=content.strip(),
+                               name=item.get("name")))
+        except Exception as exc:
+            raise ValidationError(f"messages[{i}]: {exc}") from exc
+    return out
+
+
+def metadata_json(metadata: Any) -> str | None:
+    """Metadata travels and is stored as JSON text; it must be a JSON-serializable dict."""
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict):
+        raise ValidationError(f"metadata must be a dict, not {type(metadata).__name__}")
+    try:
+        return json.dumps(metadata, sort_keys=True, default=_reject)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"metadata must be JSON-serializable: {exc}") from exc
+
+
+def _reject(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON-serializable")

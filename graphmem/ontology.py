@@ -1,0 +1,127 @@
+"""The ontology: which entity and relation types exist, and the rules each relation follows.
+
+Labels and relationship types written to the graph come only from here, or from a name that
+passes the strict check below; text from a user or an LLM never reaches a query unchecked.
+
+>>> onto = load_ontology()
+>>> onto.relation("works at").cardinality
+'one'
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ConfigError, InvalidNameError
+from .resources import resource_dir
+
+RELATION_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+LABEL_NAME = re.compile(r"^[A-Z][A-Za-z0-9_]{0,63}$")
+RESERVED_LABELS = frozenset({"Entity", "Episode"})
+DEFAULT_ENTITY_TYPE = "Thing"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EntityType(_Strict):
+    """One kind of thing the memory knows about (becomes the node's second label)."""
+
+    name: str
+    description: str = ""
+
+
+class RelationType(_Strict):
+    """One relationship type and the rules reconciliation applies to it."""
+
+    name: str
+    description: str = ""
+    subject: list[str] = Field(default_factory=list, description="allowed subject types")
+    object: list[str] = Field(default_factory=list, description="allowed object types")
+    cardinality: Literal["one", "many"] = "many"
+    inverse: str | None = None
+    symmetric: bool = False
+    contradicts: list[str] = Field(default_factory=list)
+    triggers: list[str] = Field(default_factory=list, description="phrases for the extractor")
+    template: str | None = Field(None, description="readable fact, e.g. '{subject} works at {object}'")
+
+
+class Ontology(_Strict):
+    """A validated set of entity and relation types."""
+
+    entity_types: list[EntityType]
+    relation_types: list[RelationType]
+
+    @model_validator(mode="after")
+    def _check_names(self) -> Ontology:
+        entity_names = {e.name for e in self.entity_types}
+        for e in self.entity_types:
+            if not LABEL_NAME.match(e.name) or e.name in RESERVED_LABELS:
+                raise ValueError(f"entity type {e.name!r}: must match {LABEL_NAME.pattern}")
+        rel_names = {r.name for r in self.relation_types}
+        for r in self.relation_types:
+            if not RELATION_NAME.match(r.name):
+                raise ValueError(f"relation type {r.name!r}: must match {RELATION_NAME.pattern}")
+            for t in [*r.subject, *r.object]:
+                if t not in entity_names:
+                    raise ValueError(f"relation type {r.name}: unknown entity type {t!r}")
+            for other in [r.inverse, *r.contradicts]:
+                if other is not None and other not in rel_names:
+                    raise ValueError(f"relation type {r.name}: unknown relation {other!r}")
+        return self
+
+    def relation(self, name: str) -> RelationType:
+        """The declared relation type for `name`, or an open-world one that passed the check."""
+        type_name = relation_type_name(name)
+        for r in self.relation_types:
+            if r.name == type_name:
+                return r
+        return RelationType(name=type_name)
+
+    def entity_label(self, name: str | None) -> str:
+        """A label for an entity type: declared, or open-world after the strict check."""
+        if not name:
+            return DEFAULT_ENTITY_TYPE
+        label = name.strip()
+        label = label[:1].upper() + label[1:]
+        if not LABEL_NAME.match(label) or label in RESERVED_LABELS:
+            raise InvalidNameError(
+                f"entity type {name!r} is not a valid label: use letters, digits and '_', "
+                f"starting with a capital letter (pattern {LABEL_NAME.pattern})"
+            )
+        return label
+
+
+def relation_type_name(name: str) -> str:
+    """Normalize `name` ('works at' -> 'WORKS_AT') and refuse anything that is not a safe type."""
+    if not isinstance(name, str):
+        raise InvalidNameError(f"relation type must be a string, got {type(name).__name__}")
+    candidate = "_".join(name.strip().upper().split())
+    if not RELATION_NAME.match(candidate):
+        raise InvalidNameError(
+            f"relation type {name!r} is not a valid relationship type: use letters, digits and "
+            f"'_' (after upper-casing it must match {RELATION_NAME.pattern}); nothing was written"
+        )
+    return candidate
+
+
+def load_ontology(path: str | Path | None = None) -> Ontology:
+    """Load and validate an ontology YAML (the bundled default when `path` is None)."""
+    file = Path(path) if path else resource_dir("ontology") / "default.yaml"
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read ontology {file}: {exc}") from exc
+    try:
+        return Ontology.model_validate(data)
+    except ValidationError as exc:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'ontology'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"invalid ontology {file}: {detail}") from exc

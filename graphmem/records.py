@@ -1,0 +1,78 @@
+"""Shape store rows into the plain, JSON-serializable dicts the API returns (mem0-like)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .times import from_store
+
+
+def fact(row: dict[str, Any]) -> dict[str, Any]:
+    """One fact version: the row of a `fact_*` statement (r, relationship, source, target)."""
+    r, source, target = row["r"], row["source"], row["target"]
+    return {
+        "id": r["memory_id"],
+        "memory": r.get("fact"),
+        "source": source["name"],
+        "relationship": row["relationship"],
+        "target": target["name"],
+        "source_type": source.get("type"),
+        "target_type": target.get("type"),
+        "version": r.get("version"),
+        "version_id": r["id"],
+        "status": r.get("status"),
+        "valid_from": from_store(r.get("valid_from")),
+        "valid_to": from_store(r.get("valid_to")),
+        "recorded_at": from_store(r.get("recorded_at")),
+        "expired_at": from_store(r.get("expired_at")),
+        "created_at": from_store(r.get("created_at")),
+        "updated_at": from_store(r.get("recorded_at")),
+        "user_id": r.get("user_id"),
+        "agent_id": r.get("agent_id"),
+        "run_id": r.get("run_id"),
+        "episode_ids": list(r.get("episode_ids") or []),
+        "confidence": r.get("confidence"),
+        "metadata": json.loads(r["metadata"]) if r.get("metadata") else None,
+        "expiration_date": from_store(r.get("expiration_date")),
+        "immutable": bool(r.get("immutable")),
+        "source_id": source["id"],
+        "target_id": target["id"],
+    }
+
+
+def history(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events of a version chain: ADD, then UPDATE per later version, DELETE if closed so."""
+    events: list[dict[str, Any]] = []
+    previous: dict[str, Any] | None = None
+    for v in versions:
+        events.append(_event("ADD" if previous is None else "UPDATE", v, previous, v["recorded_at"]))
+        previous = v
+    if previous is not None and previous["status"] == "deleted":
+        events.append(_event("DELETE", None, previous, previous["expired_at"]))
+    return events
+
+
+def _event(
+    event: str, new: dict[str, Any] | None, old: dict[str, Any] | None, at: str | None
+) -> dict[str, Any]:
+    current = new or old
+    assert current is not None
+    return {
+        "id": current["version_id"],
+        "memory_id": current["id"],
+        "event": event,
+        "version": current["version"],
+        "old_memory": old["memory"] if old else None,
+        "new_memory": new["memory"] if new else None,
+        "source": current["source"],
+        "relationship": current["relationship"],
+        "target": current["target"],
+        "status": current["status"],
+        "valid_from": current["valid_from"],
+        "valid_to": current["valid_to"],
+        "recorded_at": current["recorded_at"],
+        "expired_at": current["expired_at"],
+        "created_at": current["created_at"],
+        "updated_at": at,
+    }

@@ -1,0 +1,1 @@
+"""The graph store: Bolt driver, named Cypher statements, engine dialects, embedded server."""

@@ -1,0 +1,99 @@
+"""Everything that differs between Neo4j and the embedded ArcadeDB, in one place.
+
+Both speak Bolt and the same Cypher for reads and writes. They differ in how vector and
+full-text indexes are created and named, in the scale of `vector.similarity.cosine`, and in
+which errors are worth retrying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from neo4j.exceptions import DatabaseError, ServiceUnavailable, SessionExpired, TransientError
+
+# Constraints and range indexes: plain Cypher, accepted by both engines.
+COMMON_SCHEMA = (
+    "schema/entity_id_unique",
+    "schema/entity_owner_key_unique",
+    "schema/entity_owner_index",
+    "schema/episode_id_unique",
+    "schema/episode_owner_index",
+)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The engine-specific bits the store needs."""
+
+    name: str
+    entity_vector_index: str
+    episode_vector_index: str
+    entity_fulltext_index: str
+    function_cosine_is_raw: bool  # vector.similarity.cosine: raw [-1,1] (ArcadeDB) or (1+cos)/2
+
+    def cosine_from_index_score(self, score: float) -> float:
+        """`db.index.vector.queryNodes` scores are (1 + cos) / 2 on both engines."""
+        return 2.0 * float(score) - 1.0
+
+    def cosine_from_function(self, value: float) -> float:
+        """Normalize `vector.similarity.cosine` to raw cosine."""
+        return float(value) if self.function_cosine_is_raw else 2.0 * float(value) - 1.0
+
+
+NEO4J = Dialect(
+    name="neo4j",
+    entity_vector_index="graphmem_entity_embedding",
+    episode_vector_index="graphmem_episode_embedding",
+    entity_fulltext_index="graphmem_entity_names",
+    function_cosine_is_raw=False,
+)
+
+ARCADEDB = Dialect(
+    name="arcadedb",
+    entity_vector_index="Entity[embedding]",
+    episode_vector_index="Episode[embedding]",
+    entity_fulltext_index="Entity[name,alias_text]",
+    function_cosine_is_raw=True,
+)
+
+NEO4J_SEARCH_SCHEMA = (
+    "schema/neo4j_entity_vector_index",
+    "schema/neo4j_episode_vector_index",
+    "schema/neo4j_entity_fulltext_index",
+)
+
+
+def arcadedb_search_schema(dimensions: int) -> list[str]:
+    """ArcadeDB SQL for the vector and full-text indexes (its Cypher cannot create them)."""
+    dims = int(dimensions)
+    return [
+        "CREATE PROPERTY Entity.embedding IF NOT EXISTS ARRAY_OF_FLOATS",
+        "CREATE PROPERTY Episode.embedding IF NOT EXISTS ARRAY_OF_FLOATS",
+        "CREATE PROPERTY Entity.name IF NOT EXISTS STRING",
+        "CREATE PROPERTY Entity.alias_text IF NOT EXISTS STRING",
+        f"CREATE INDEX IF NOT EXISTS ON Entity (embedding) LSM_VECTOR "
+        f"METADATA {{dimensions: {dims}, similarity: 'COSINE'}}",
+        f"CREATE INDEX IF NOT EXISTS ON Episode (embedding) LSM_VECTOR "
+        f"METADATA {{dimensions: {dims}, similarity: 'COSINE'}}",
+        "CREATE INDEX IF NOT EXISTS ON Entity (name, alias_text) FULL_TEXT",
+    ]
+
+
+def arcadedb_prepare_types() -> list[str]:
+    """Vertex types must exist before ArcadeDB accepts properties and indexes on them."""
+    return ["CREATE VERTEX TYPE Entity IF NOT EXISTS", "CREATE VERTEX TYPE Episode IF NOT EXISTS"]
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Transient failures worth a retry: the driver's own, plus ArcadeDB's concurrent-write
+    errors (reported as generic database errors that the driver does not retry)."""
+    if isinstance(exc, TransientError | ServiceUnavailable | SessionExpired):
+        return True
+    if isinstance(exc, DatabaseError):
+        text = str(exc)
+        return any(
+            marker in text
+            for marker in ("EntityNotFound", "ConcurrentModification", "NeedRetry", "Timeout")
+        )
+    return False
+

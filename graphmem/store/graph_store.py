@@ -1,0 +1,153 @@
+"""The graph store: one Bolt driver, named Cypher statements, transactional retried writes.
+
+The same code path serves Neo4j and the embedded ArcadeDB; what differs lives in `dialect`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any, TypeVar
+
+import neo4j
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+
+from ..config import StoreConfig, default_home
+from ..errors import ConfigError, StoreError
+from . import dialect as dialects
+from .embedded import EmbeddedServer
+from .queries import load
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Tx:
+    """A write transaction that runs named statements only."""
+
+    def __init__(self, tx: neo4j.ManagedTransaction) -> None:
+        self._tx = tx
+
+    def run(
+        self, query_name: str, /, *, rel_type: str | None = None, label: str | None = None,
+        **params: Any,
+    ) -> list[dict[str, Any]]:
+        """Run `cypher/<query_name>.cypher`; `rel_type`/`label` fill its checked placeholders."""
+        query = load(query_name)
+        query.check_params(params)
+        result = self._tx.run(query.render(rel_type=rel_type, label=label), params)
+        return [record.data() for record in result]
+
+
+class GraphStore:
+    """Owns the driver (and, in embedded mode, a share of the in-process server)."""
+
+    def __init__(self, config: StoreConfig, dimensions: int, embedder: str) -> None:
+        self.config = config
+        self.dimensions = dimensions
+        self.embedder = embedder
+        self._server: EmbeddedServer | None = None
+        if config.uri:
+            password = config.password.get_secret_value() if config.password else ""
+            uri, auth = config.uri, (config.user, password)
+            self.dialect = dialects.NEO4J
+            self.database = config.database
+        else:
+            home = Path(config.home) if config.home else default_home()
+            self._server = EmbeddedServer.acquire(home, config.heap)
+            endpoint = self._server.endpoint
+            uri, auth = endpoint.bolt_uri, (endpoint.user, endpoint.password)
+            self.dialect = dialects.ARCADEDB
+            self.database = "graphmem"
+        # Embedded ArcadeDB can fail concurrent writers with EntityNotFound: serialize them.
+        serialize = self._server is not None
+        self._write_lock: threading.Lock | None = threading.Lock() if serialize else None
+        try:
+            self._driver = neo4j.GraphDatabase.driver(uri, auth=auth)
+            self._driver.verify_connectivity()
+        except (ServiceUnavailable, AuthError) as exc:
+            self.close()
+            raise StoreError(f"cannot connect to the graph store at {uri}: {exc}") from exc
+        self._ensure_schema()
+
+    # -- reads and writes ---------------------------------------------------------------------
+
+    def read(
+        self, query_name: str, /, *, rel_type: str | None = None, label: str | None = None,
+        **params: Any,
+    ) -> list[dict[str, Any]]:
+        """Run a named read statement and return its records as dicts."""
+
+        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            return Tx(tx).run(query_name, rel_type=rel_type, label=label, **params)
+
+        return self._with_retry(lambda session: session.execute_read(work), write=False)
+
+    def write(self, work: Callable[[Tx], T]) -> T:
+        """Run `work` in one write transaction; retried as a whole on transient errors."""
+        return self._with_retry(
+            lambda session: session.execute_write(lambda tx: work(Tx(tx))), write=True
+        )
+
+    def _with_retry(self, call: Callable[[neo4j.Session], T], *, write: bool) -> T:
+        attempts = self.config.write_retries + 1
+        guard = self._write_lock if (write and self._write_lock) else nullcontext()
+        for attempt in range(attempts):
+            try:
+                with guard, self._driver.session(database=self.database) as session:
+                    return call(session)
+            except Neo4jError as exc:
+                if attempt + 1 < attempts and dialects.is_retryable(exc):
+                    time.sleep(min(0.05 * 2**attempt, 1.0) * (0.5 + random.random()))
+                    continue
+                raise StoreError(f"graph store error: {exc}") from exc
+        raise AssertionError("unreachable")
+
+    # -- schema --------------------------------------------------------------------------------
+
+    def _ensure_schema(self) -> None:
+        """Create constraints and indexes idempotently (safe on every start)."""
+        meta = self.write(
+            lambda tx: tx.run(
+                "schema/meta_dimensions", dimensions=self.dimensions, embedder=self.embedder
+            )
+        )[0]
+        if meta["dimensions"] != self.dimensions:
+            self.close()
+            raise ConfigError(
+                f"this store's vector indexes hold {meta['dimensions']}-dimensional embeddings "
+                f"({meta['embedder']}), but the configured embedder makes {self.dimensions}; "
+                "use the same embedder, or a new store (GRAPHMEM_HOME / database)"
+            )
+        if self._server is not None:
+            for command in dialects.arcadedb_prepare_types():
+                self._server.endpoint.sql(command)
+        for name in dialects.COMMON_SCHEMA:
+            self._run_schema(name)
+        if self._server is not None:
+            for command in dialects.arcadedb_search_schema(self.dimensions):
+                self._server.endpoint.sql(command)
+        else:
+            for name in dialects.NEO4J_SEARCH_SCHEMA:
+                self._run_schema(name, dimensions=self.dimensions)
+
+    def _run_schema(self, name: str, **params: Any) -> None:
+        query = load(name)
+        query.check_params(params)
+        with self._driver.session(database=self.database) as session:
+            session.run(query.render(), params).consume()
+
+    def close(self) -> None:
+        """Close the driver and release the embedded server (stopped with its last user)."""
+        driver = getattr(self, "_driver", None)
+        if driver is not None:
+            driver.close()
+            self._driver = None
+        if self._server is not None:
+            self._server.release()
+            self._server = None

@@ -1,0 +1,66 @@
+"""Shared fixtures: one real graph server per test session.
+
+By default the embedded ArcadeDB is started in a temporary folder (over Bolt, exactly as
+users run it). With NEO4J_URI set, the same integration tests run against that Neo4j server.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphmem import Memory
+
+# A deterministic embedder with the production size, so the store's vector indexes are the
+# same shape as with MiniLM and tests can share one server.
+DIMENSIONS = 384
+
+
+def store_config(home: Path) -> dict[str, Any]:
+    """Store settings for tests: Neo4j from the environment, else embedded in `home`."""
+    if os.environ.get("NEO4J_URI"):
+        return {
+            "uri": os.environ["NEO4J_URI"],
+            "user": os.environ.get("NEO4J_USER", "neo4j"),
+            "password": os.environ.get("NEO4J_PASSWORD", ""),
+        }
+    return {"home": str(home), "heap": "1g"}
+
+
+@pytest.fixture(scope="session")
+def store_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("graphmem-home")
+
+
+@pytest.fixture(scope="session")
+def config(store_home: Path) -> dict[str, Any]:
+    return {
+        "store": store_config(store_home),
+        "embedder": {"provider": "hashing", "dimensions": DIMENSIONS},
+    }
+
+
+@pytest.fixture(scope="session")
+def server(config: dict[str, Any]) -> Iterator[Memory]:
+    """Keeps the embedded server up for the whole session (Memories share it)."""
+    keeper = Memory(config)
+    yield keeper
+    keeper.close()
+
+
+@pytest.fixture
+def memory(server: Memory, config: dict[str, Any]) -> Iterator[Memory]:
+    """A fresh Memory on the shared server."""
+    with Memory(config) as m:
+        yield m
+
+
+@pytest.fixture
+def user() -> str:
+    """A user id no other test uses, so tests never see each other's data."""
+    return f"u-{uuid.uuid4().hex[:10]}"
