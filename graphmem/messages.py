@@ -48,8 +48,11 @@ def normalize_messages(messages: Any) -> list[Message]:
         if not isinstance(content, str) or not content.strip():
             raise ValidationError(f"messages[{i}].content must be a non-empty string")
         try:
-            out.append(Message(role=item.get("role") or "user", content=content.strip(),
-                               name=item.get("name")))
+            out.append(
+                Message(
+                    role=item.get("role") or "user", content=content.strip(), name=item.get("name")
+                )
+            )
         except Exception as exc:
             raise ValidationError(f"messages[{i}]: {exc}") from exc
     return out

@@ -49,7 +49,9 @@ class RelationType(_Strict):
     symmetric: bool = False
     contradicts: list[str] = Field(default_factory=list)
     triggers: list[str] = Field(default_factory=list, description="phrases for the extractor")
-    template: str | None = Field(None, description="readable fact, e.g. '{subject} works at {object}'")
+    template: str | None = Field(
+        None, description="readable fact, e.g. '{subject} works at {object}'"
+    )
 
 
 class Ontology(_Strict):

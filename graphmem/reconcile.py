@@ -5,7 +5,8 @@ grows, no duplicate edge); a functional relation (cardinality one) with a new ob
 the same memory; anything else is a new fact.
 
 >>> from graphmem.ontology import RelationType
->>> decide(RelationType(name="LIVES_IN", cardinality="one"), "berlin", [{"target_id": "paris"}]).event
+>>> lives_in = RelationType(name="LIVES_IN", cardinality="one")
+>>> decide(lives_in, "berlin", [{"target_id": "paris"}]).event
 'UPDATE'
 """
 

@@ -46,7 +46,9 @@ def history(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     previous: dict[str, Any] | None = None
     for v in versions:
-        events.append(_event("ADD" if previous is None else "UPDATE", v, previous, v["recorded_at"]))
+        events.append(
+            _event("ADD" if previous is None else "UPDATE", v, previous, v["recorded_at"])
+        )
         previous = v
     if previous is not None and previous["status"] == "deleted":
         events.append(_event("DELETE", None, previous, previous["expired_at"]))

@@ -96,4 +96,3 @@ def is_retryable(exc: BaseException) -> bool:
             for marker in ("EntityNotFound", "ConcurrentModification", "NeedRetry", "Timeout")
         )
     return False
-

@@ -106,6 +106,9 @@ class EmbeddedServer:
 def _start(home: Path, heap: str) -> EmbeddedServer:
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     user, password = "root", _credentials(home)
+    running = _running_server(home)
+    if running is not None:  # another process serves this folder: use it, no JVM needed here
+        return EmbeddedServer(home, Endpoint(*running, user, password), None)
     _start_jvm(home, heap)
     import arcadedb_embedded as adb
     from arcadedb_embedded.exceptions import ArcadeDBError
@@ -140,20 +143,31 @@ def _start(home: Path, heap: str) -> EmbeddedServer:
     return EmbeddedServer(home, Endpoint(bolt_port, http_port, user, password), server)
 
 
-def _running_endpoint(home: Path, user: str, password: str) -> Endpoint:
-    """The endpoint of the process that holds the data folder, if it still answers."""
-    info_file = home / "server.json"
+def _running_server(home: Path) -> tuple[int, int] | None:
+    """(bolt, http) ports of another live process serving `home`, if its server answers."""
     try:
-        info = json.loads(info_file.read_text())
-        with socket.create_connection((HOST, int(info["bolt_port"])), timeout=2):
+        info = json.loads((home / "server.json").read_text())
+        pid, bolt, http = int(info["pid"]), int(info["bolt_port"]), int(info["http_port"])
+        if pid == os.getpid():
+            return None
+        os.kill(pid, 0)  # raises if no such process
+        with socket.create_connection((HOST, bolt), timeout=2):
             pass
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError):
+        return None
+    log.info("embedded store in %s is served by pid %d; connecting to it", home, pid)
+    return bolt, http
+
+
+def _running_endpoint(home: Path, user: str, password: str) -> Endpoint:
+    """The folder is locked: connect to the process holding it, or explain."""
+    running = _running_server(home)
+    if running is None:
         raise StoreLockedError(
             f"the graphmem data folder {home} is locked by another process that cannot be "
             "reached; stop that process, or use a different GRAPHMEM_HOME"
-        ) from exc
-    log.info("embedded store in %s is run by pid %s; connecting to it", home, info.get("pid"))
-    return Endpoint(int(info["bolt_port"]), int(info["http_port"]), user, password)
+        )
+    return Endpoint(*running, user, password)
 
 
 def _credentials(home: Path) -> str:

@@ -34,7 +34,12 @@ class Tx:
         self._tx = tx
 
     def run(
-        self, query_name: str, /, *, rel_type: str | None = None, label: str | None = None,
+        self,
+        query_name: str,
+        /,
+        *,
+        rel_type: str | None = None,
+        label: str | None = None,
         **params: Any,
     ) -> list[dict[str, Any]]:
         """Run `cypher/<query_name>.cypher`; `rel_type`/`label` fill its checked placeholders."""
@@ -68,7 +73,7 @@ class GraphStore:
         serialize = self._server is not None
         self._write_lock: threading.Lock | None = threading.Lock() if serialize else None
         try:
-            self._driver = neo4j.GraphDatabase.driver(uri, auth=auth)
+            self._driver: neo4j.Driver | None = neo4j.GraphDatabase.driver(uri, auth=auth)
             self._driver.verify_connectivity()
         except (ServiceUnavailable, AuthError) as exc:
             self.close()
@@ -78,7 +83,12 @@ class GraphStore:
     # -- reads and writes ---------------------------------------------------------------------
 
     def read(
-        self, query_name: str, /, *, rel_type: str | None = None, label: str | None = None,
+        self,
+        query_name: str,
+        /,
+        *,
+        rel_type: str | None = None,
+        label: str | None = None,
         **params: Any,
     ) -> list[dict[str, Any]]:
         """Run a named read statement and return its records as dicts."""
@@ -99,7 +109,7 @@ class GraphStore:
         guard = self._write_lock if (write and self._write_lock) else nullcontext()
         for attempt in range(attempts):
             try:
-                with guard, self._driver.session(database=self.database) as session:
+                with guard, self._session() as session:
                     return call(session)
             except Neo4jError as exc:
                 if attempt + 1 < attempts and dialects.is_retryable(exc):
@@ -139,8 +149,13 @@ class GraphStore:
     def _run_schema(self, name: str, **params: Any) -> None:
         query = load(name)
         query.check_params(params)
-        with self._driver.session(database=self.database) as session:
+        with self._session() as session:
             session.run(query.render(), params).consume()
+
+    def _session(self) -> neo4j.Session:
+        if self._driver is None:
+            raise StoreError("this Memory is closed; open a new one")
+        return self._driver.session(database=self.database)
 
     def close(self) -> None:
         """Close the driver and release the embedded server (stopped with its last user)."""

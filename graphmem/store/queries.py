@@ -46,7 +46,9 @@ class Query:
         names = set(given)
         if names != self.params:
             missing, extra = sorted(self.params - names), sorted(names - self.params)
-            raise TypeError(f"cypher/{self.name}.cypher: missing params {missing}, unexpected {extra}")
+            raise TypeError(
+                f"cypher/{self.name}.cypher: missing params {missing}, unexpected {extra}"
+            )
 
 
 @cache
@@ -58,7 +60,9 @@ def load(name: str) -> Query:
     if match is None:
         raise ValueError(f"{path}: missing the '// params:' header line")
     declared = match.group(1).strip()
-    params = frozenset() if declared == "none" else frozenset(
-        p.strip() for p in declared.split(",") if p.strip()
+    params = (
+        frozenset()
+        if declared == "none"
+        else frozenset(p.strip() for p in declared.split(",") if p.strip())
     )
     return Query(name=name, text=text, params=params)

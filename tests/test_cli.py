@@ -1,0 +1,68 @@
+"""The `graphmem` command, run as a subprocess against the session's real store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from graphmem import Memory
+
+
+@pytest.fixture
+def cli(server: Memory, config: dict[str, Any], tmp_path: Path):
+    config_file = tmp_path / "graphmem.yaml"
+    config_file.write_text(yaml.safe_dump(config))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "graphmem.cli", "--config", str(config_file), *args],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            cwd=tmp_path,
+            env=dict(os.environ),
+        )
+
+    return run
+
+
+def test_cli_relate_get_all_history(cli, user: str) -> None:
+    out = cli("--json", "relate", "Pia", "LIVES_IN", "Porto", "--user", user)
+    assert out.returncode == 0, out.stderr
+    mid = json.loads(out.stdout)["results"][0]["id"]
+    assert cli("relate", "Pia", "LIVES_IN", "Faro", "--user", user).stdout.startswith("UPDATE")
+    facts = json.loads(cli("--json", "get-all", "--user", user).stdout)["results"]
+    assert [f["memory"] for f in facts] == ["Pia lives in Faro"]
+    history = json.loads(cli("--json", "history", mid).stdout)
+    assert [h["event"] for h in history] == ["ADD", "UPDATE"]
+    assert cli("delete", mid).returncode == 0
+    assert json.loads(cli("--json", "get", mid).stdout)["status"] == "deleted"
+
+
+def test_cli_add_episode_and_errors(cli, user: str) -> None:
+    out = cli("--json", "add", "I like tea", "--user", user, "--metadata", '{"k": 1}')
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["results"][0]["event"] == "ADD"
+    missing_scope = cli("add", "hello")
+    assert missing_scope.returncode == 2 and "user_id" in missing_scope.stderr
+    bad = cli("relate", "A", "X]->(b) DELETE b //", "B", "--user", user)
+    assert bad.returncode == 2 and "not a valid relationship type" in bad.stderr
+    unconfirmed = cli("reset")
+    assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
+    assert cli("delete-all", "--user", user).returncode == 2
+
+
+def test_cli_delete_all_scope(cli, user: str) -> None:
+    cli("relate", "Quin", "KNOWS", "Rae", "--user", user)
+    cli("relate", "Quin", "KNOWS", "Rae", "--user", user + "-other")
+    assert cli("delete-all", "--user", user, "--yes").returncode == 0
+    assert json.loads(cli("--json", "get-all", "--user", user).stdout)["results"] == []
+    other = json.loads(cli("--json", "get-all", "--user", user + "-other").stdout)["results"]
+    assert len(other) == 1

@@ -1,0 +1,115 @@
+"""The embedded store as a user meets it: its folder, credentials, ports, restarts, and a
+second process opening the same folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphmem import ConfigError, Memory
+
+pytestmark = pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")), reason="embedded store only")
+
+HASHING = {"provider": "hashing", "dimensions": 384}
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses with a listening TCP socket on `port`, from /proc/net/tcp{,6}."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            addr, port_hex = local.rsplit(":", 1)
+            if state == "0A" and int(port_hex, 16) == port:
+                found.add(addr)
+    return found
+
+
+def test_folder_credentials_and_loopback(server: Memory, store_home: Path) -> None:
+    assert (store_home / "credentials.json").stat().st_mode & 0o777 == 0o600
+    info = json.loads((store_home / "server.json").read_text())
+    assert (store_home / "server.json").stat().st_mode & 0o777 == 0o600
+    assert info["pid"] == os.getpid()
+    for port in (info["bolt_port"], info["http_port"]):
+        addresses = _listening_addresses(port)
+        assert addresses, f"nothing listens on {port}"
+        loopback = {
+            "0100007F",
+            "0000000000000000FFFF00000100007F",
+            "00000000000000000000000001000000",
+        }
+        assert addresses <= loopback, f"port {port} listens beyond loopback: {addresses}"
+
+
+def _run_child(code: str, home: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GRAPHMEM_HOME": str(home), "GRAPHMEM_EMBEDDER": "hashing"}
+    env.pop("NEO4J_URI", None)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True, text=True, timeout=180
+    )
+
+
+CHILD = """
+import json, graphmem
+cfg = graphmem.MemoryConfig.from_env()
+hashing = graphmem.EmbedderConfig(provider="hashing", dimensions=384)
+cfg = cfg.model_copy(update={"embedder": hashing})
+with graphmem.Memory(cfg) as m:
+    facts = m.get_all(user_id="shared")["results"]
+    m.add_relation("Child", "KNOWS", "Parent", user_id="shared")
+    print(json.dumps(sorted(f["memory"] for f in facts)))
+"""
+
+
+def test_second_process_connects_to_the_running_server(
+    server: Memory, store_home: Path, tmp_path: Path
+) -> None:
+    server.add_relation("Parent", "LIVES_IN", "Here", user_id="shared")
+    child = _run_child(CHILD, store_home, tmp_path)
+    assert child.returncode == 0, child.stderr
+    assert json.loads(child.stdout.strip().splitlines()[-1]) == ["Parent lives in Here"]
+    seen = {f["memory"] for f in server.get_all(user_id="shared")["results"]}
+    assert "Child knows Parent" in seen  # the child's write went to our server
+    assert not (tmp_path / "log").exists()  # the engine's logs stay in the graphmem home
+
+
+def test_unreachable_holder_gives_a_clear_error(
+    server: Memory, store_home: Path, tmp_path: Path
+) -> None:
+    info_file = store_home / "server.json"
+    saved = info_file.read_text()
+    info_file.write_text(json.dumps({"pid": 1, "bolt_port": 9, "http_port": 9}))
+    try:
+        child = _run_child(CHILD, store_home, tmp_path)
+    finally:
+        info_file.write_text(saved)
+    assert child.returncode != 0
+    assert "StoreLockedError" in child.stderr and "locked by another process" in child.stderr
+
+
+def test_data_survives_close_and_reopen(server: Memory, tmp_path: Path) -> None:
+    config: dict[str, Any] = {"store": {"home": str(tmp_path / "h")}, "embedder": HASHING}
+    with Memory(config) as m:
+        mid = m.add_relation("Ola", "WORKS_AT", "Acme", user_id="p")["results"][0]["id"]
+        m.update(mid, "Globex")
+    assert not (tmp_path / "h" / "server.json").exists()  # the server stopped with its last user
+    with Memory(config) as m:
+        assert [h["new_memory"] for h in m.history(mid)] == [
+            "Ola works at Acme",
+            "Ola works at Globex",
+        ]
+        assert m.get(mid)["target"] == "Globex"
+
+
+def test_other_embedding_size_is_refused(server: Memory, tmp_path: Path) -> None:
+    home = str(tmp_path / "dims")
+    with Memory({"store": {"home": home}, "embedder": HASHING}):
+        pass
+    with pytest.raises(ConfigError, match="384-dimensional"):
+        Memory({"store": {"home": home}, "embedder": {"provider": "hashing", "dimensions": 64}})
