@@ -208,13 +208,12 @@ class Memory:
                 created = previous["created_at"] or now
                 for old in decision.close:
                     _close(tx, old, "superseded", start or now, now)
-            version_id = str(uuid.uuid4())
-            tx.run(
-                "fact_create",
-                rel_type=rel.name,
-                subject_id=s_id,
-                object_id=o_id,
-                id=version_id,
+            event = self._create_version(
+                tx,
+                scope,
+                rel.name,
+                s_id,
+                o_id,
                 memory_id=memory_id,
                 version=version,
                 fact=text,
@@ -228,9 +227,7 @@ class Memory:
                 expiration_date=expires,
                 immutable=bool(immutable),
                 embedding=f_vec,
-                **scope.params(),
             )
-            event = self._version(tx, s_id, version_id)
             event["event"] = decision.event
             if previous is not None:
                 event["previous_memory"] = previous["memory"]
@@ -270,13 +267,12 @@ class Memory:
             _close(tx, current, "superseded", start or now, now)
             s_id = self._entity(tx, scope, subject, s_label, s_vec, now)
             o_id = self._entity(tx, scope, object, o_label, o_vec, now)
-            version_id = str(uuid.uuid4())
-            tx.run(
-                "fact_create",
-                rel_type=rel.name,
-                subject_id=s_id,
-                object_id=o_id,
-                id=version_id,
+            event = self._create_version(
+                tx,
+                scope,
+                rel.name,
+                s_id,
+                o_id,
                 memory_id=memory_id,
                 version=current["version"] + 1,
                 fact=text,
@@ -290,9 +286,7 @@ class Memory:
                 expiration_date=current["expiration_date"],
                 immutable=current["immutable"],
                 embedding=f_vec,
-                **scope.params(),
             )
-            event = self._version(tx, s_id, version_id)
             return {**event, "event": "UPDATE", "previous_memory": current["memory"]}
 
         return {"message": "Memory updated", "results": [self.store.write(work)]}
@@ -393,8 +387,23 @@ class Memory:
             )
         return current[-1]
 
-    def _version(self, tx: Tx, subject_id: str, version_id: str) -> dict[str, Any]:
-        return records.fact(tx.run("fact_version", subject_id=subject_id, id=version_id)[0])
+    @staticmethod
+    def _create_version(
+        tx: Tx, scope: Scope, rel_type: str, subject_id: str, object_id: str, **props: Any
+    ) -> dict[str, Any]:
+        """Write one version of a fact (see cypher/fact_create.cypher) and return it."""
+        version_id = str(uuid.uuid4())
+        tx.run(
+            "fact_create",
+            rel_type=rel_type,
+            subject_id=subject_id,
+            object_id=object_id,
+            id=version_id,
+            **props,
+            **scope.params(),
+        )
+        row = tx.run("fact_version", subject_id=subject_id, id=version_id)[0]
+        return records.fact(row)
 
     def _entity(
         self, tx: Tx, scope: Scope, name: str, label: str, vector: list[float], now: str
