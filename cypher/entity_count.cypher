@@ -1,4 +1,5 @@
-// Counts all entities of every owner (the vector index's population); picks the search strategy.
+// Counts every owner's entities: the population of the entity vector index (sizes the index
+// over-fetch in graphmem.entity_search; cached briefly there).
 // params: none
 MATCH (n:Entity)
 RETURN count(n) AS count

@@ -1,4 +1,5 @@
-// Counts an owner's entities (uses the Entity.owner index); picks the vector search strategy.
+// Counts one owner's entities through the Entity.owner index (sizes the owner for the choice of
+// vector search strategy in graphmem.entity_search; cached briefly there).
 // params: owner
 MATCH (n:Entity {owner: $owner})
 RETURN count(n) AS count

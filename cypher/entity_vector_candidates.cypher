@@ -1,6 +1,8 @@
-// Approximate owner-scoped entity search: the vector index's top `candidates` nodes of every
-// owner, then only the owner's (the index filters after its lookup, so over-fetch).
-// Score is (1 + cos) / 2 on both engines (normalized by the dialect).
+// Approximate owner-scoped entity search: the vector index's nearest $candidates entities of
+// every owner, then only this owner's. The index filters nothing itself, so the caller sizes
+// $candidates from the owner's share of all entities and falls back to the exact scan when
+// fewer than $k come back.
+// Score: (1 + cos) / 2 on both engines (normalized by the dialect).
 // params: index, candidates, vector, owner, k
 CALL db.index.vector.queryNodes($index, $candidates, $vector)
 YIELD node, score

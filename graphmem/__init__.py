@@ -11,11 +11,13 @@ from .errors import (
     StoreLockedError,
     ValidationError,
 )
+from .extraction import Extraction, extract
 from .memory import Memory
 
 __all__ = [
     "ConfigError",
     "EmbedderConfig",
+    "Extraction",
     "GraphmemError",
     "InvalidNameError",
     "Memory",
@@ -26,5 +28,6 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "ValidationError",
+    "extract",
 ]
 __version__ = "0.1.0"

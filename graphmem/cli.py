@@ -14,6 +14,7 @@ from typing import Any
 
 from .config import MemoryConfig
 from .errors import GraphmemError
+from .extraction import extract
 from .memory import Memory
 
 
@@ -31,12 +32,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="ingest a sample conversation and show facts and a history")
 
-    p = sub.add_parser("add", help="store a message (an episode)")
+    p = sub.add_parser("add", help="store a message and the facts extracted from it")
     p.add_argument("text")
     p.add_argument("--role", default="user")
+    p.add_argument("--speaker", help="who says it (first person resolves to this name)")
+    p.add_argument("--no-infer", action="store_true", help="store the message only")
     p.add_argument("--metadata", help="JSON object")
     p.add_argument("--timestamp", help="ISO 8601 time of the message")
     _scope_args(p)
+
+    p = sub.add_parser("extract", help="print the entities and relations in a text (no store)")
+    p.add_argument("text")
+    p.add_argument("--speaker", default="User", help="who says it")
+    p.add_argument("--date", help="ISO time the text was said (anchors 'last year')")
 
     p = sub.add_parser("relate", help="store a fact: SUBJECT RELATION OBJECT")
     p.add_argument("subject")
@@ -89,10 +97,11 @@ def _dispatch(m: Memory, args: argparse.Namespace) -> Any:
     cmd = args.command
     if cmd == "add":
         return m.add(
-            {"role": args.role, "content": args.text},
+            {"role": args.role, "content": args.text, "name": args.speaker},
             **_scope(args),
             metadata=_json_arg(args.metadata, "metadata"),
             timestamp=args.timestamp,
+            infer=not args.no_infer,
         )
     if cmd == "relate":
         return m.add_relation(
@@ -152,6 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         config = MemoryConfig.from_file(args.config) if args.config else MemoryConfig.from_env()
+        if args.command == "extract":  # needs no store
+            found = extract(args.text, speaker=args.speaker, occurred_at=args.date, config=config)
+            print(json.dumps(found.model_dump(), indent=2))
+            return 0
         with Memory(config) as m:
             if args.command == "demo":
                 from .demo import run_demo

@@ -39,11 +39,28 @@ class EmbedderConfig(_Strict):
     dimensions: int | None = Field(None, ge=8, le=8192)
 
 
+class LLMConfig(_Strict):
+    """An OpenAI-compatible chat endpoint for the LLM extractor (OpenAI, Ollama, vLLM...)."""
+
+    model: str = "gpt-4o-mini"
+    api_key: SecretStr | None = None
+    base_url: str | None = None
+    prompt_path: Path | None = Field(None, description="replaces the extraction system prompt")
+    include: str | None = Field(None, description="extra instructions: what to remember")
+    exclude: str | None = Field(None, description="extra instructions: what never to remember")
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    timeout: float = Field(60.0, gt=0)
+
+
 class MemoryConfig(_Strict):
     """Everything a `Memory` needs; every field has a working default."""
 
     store: StoreConfig = Field(default_factory=StoreConfig)
     embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
+    extractor: Literal["offline", "llm"] = Field(
+        "offline", description="offline = spaCy + ontology rules (no network); llm = one call"
+    )
+    llm: LLMConfig = Field(default_factory=LLMConfig)
     ontology: Path | None = Field(None, description="ontology YAML; None = the bundled default")
 
     @classmethod
@@ -85,6 +102,13 @@ class MemoryConfig(_Strict):
             embedder["api_key"] = env.get("OPENAI_API_KEY")
             embedder["base_url"] = env.get("OPENAI_BASE_URL")
         data: dict[str, Any] = {"store": store, "embedder": embedder}
+        if env.get("GRAPHMEM_EXTRACTOR"):
+            data["extractor"] = env["GRAPHMEM_EXTRACTOR"]
+        if data.get("extractor") == "llm":
+            llm = {"api_key": env.get("OPENAI_API_KEY"), "base_url": env.get("OPENAI_BASE_URL")}
+            if env.get("GRAPHMEM_LLM_MODEL"):
+                llm["model"] = env["GRAPHMEM_LLM_MODEL"]
+            data["llm"] = llm
         if env.get("GRAPHMEM_ONTOLOGY"):
             data["ontology"] = env["GRAPHMEM_ONTOLOGY"]
         return cls.from_dict(data)

@@ -40,3 +40,8 @@ class StoreLockedError(StoreError):
 
 class EmbedderError(GraphmemError):
     """The embedding model is missing or failed."""
+
+
+class ExtractionError(GraphmemError):
+    """The LLM extractor failed: the API call failed (see ``__cause__``), or the model's reply
+    was still invalid after one repair call. Nothing was written."""

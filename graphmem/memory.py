@@ -11,6 +11,7 @@ import logging
 import re
 import unicodedata
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from . import records
 from .config import MemoryConfig
 from .embeddings import Embedder, make_embedder
 from .errors import NotFoundError, ValidationError
+from .extraction import Extractor, make_extractor
 from .filters import matches
 from .filters import validate as validate_filters
 from .messages import metadata_json, normalize_messages
@@ -57,6 +59,14 @@ class Memory:
         self.ontology: Ontology = load_ontology(config.ontology)
         self.embedder: Embedder = make_embedder(config.embedder)
         self.store = GraphStore(config.store, self.embedder.dimensions, self.embedder.name)
+        self._extractor: Extractor | None = None
+
+    @property
+    def extractor(self) -> Extractor:
+        """The configured extractor, built on first use (spaCy or the LLM client)."""
+        if self._extractor is None:
+            self._extractor = make_extractor(self.config, self.ontology)
+        return self._extractor
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Memory:
@@ -88,25 +98,50 @@ class Memory:
         agent_id: str | None = None,
         run_id: str | None = None,
         metadata: dict[str, Any] | None = None,
-        infer: bool = False,
+        infer: bool = True,
         timestamp: Any = None,
     ) -> dict[str, Any]:
-        """Store messages as episodes (the raw memory). `infer=True` (extraction) is not built
-        yet and raises."""
+        """Store messages as episodes and, with `infer=True` (the default), the facts the
+        extractor finds in them, all in one transaction. Returns the fact events (ADD, UPDATE,
+        DELETE, NOOP) in `results`, or the stored episodes when `infer=False`."""
         scope = Scope.of(user_id, agent_id, run_id)
-        if infer:
-            raise ValidationError(
-                "infer=True needs the extractor, which this version does not ship yet; "
-                "call add(..., infer=False) or add_relation() with facts you extracted"
-            )
         msgs = normalize_messages(messages)
         meta = metadata_json(metadata)
-        occurred = to_iso(timestamp, "timestamp")
         now = now_iso()
+        occurred = to_iso(timestamp, "timestamp") or now
+        speaker = next((m.name for m in msgs if m.name), None) or (
+            scope.user_id or scope.agent_id or "User"
+        )
+        facts: list[_Fact] = []
+        if infer:
+            existing = None
+            if self.config.extractor == "llm":
+                existing = self._existing_facts(scope, msgs, speaker)
+            extraction = self.extractor.extract(
+                msgs, speaker=speaker, occurred_at=occurred, existing=existing
+            )
+            facts = [
+                self._prepare(
+                    r.subject,
+                    r.relation,
+                    r.object,
+                    subject_type=r.subject_type,
+                    object_type=r.object_type,
+                    valid_from=r.valid_from,
+                    valid_to=r.valid_to,
+                    metadata=meta,
+                    confidence=r.confidence,
+                    negated=r.negated or r.event == "DELETE",
+                    replaces=r.memory_id,
+                )
+                for r in extraction.relations
+                if r.event != "NONE"
+            ]
         vectors = self.embedder.embed([m.content for m in msgs])
+        self._embed(facts)
         ids = [str(uuid.uuid4()) for _ in msgs]
 
-        def work(tx: Tx) -> None:
+        def work(tx: Tx) -> list[dict[str, Any]]:
             for episode_id, msg, vector in zip(ids, msgs, vectors, strict=True):
                 tx.run(
                     "episode_create",
@@ -115,28 +150,38 @@ class Memory:
                     name=msg.name,
                     content=msg.content,
                     content_hash=msg.content_hash(),
-                    occurred_at=occurred or now,
+                    occurred_at=occurred,
                     now=now,
                     metadata=meta,
                     embedding=vector,
                     **scope.params(),
                 )
+            events = [e for f in facts if (e := self._apply(tx, scope, f, ids, now))]
+            mentioned = sorted({e[k] for e in events for k in ("source_id", "target_id")})
+            for episode_id in ids:
+                tx.run("episode_link", episode_id=episode_id, entity_ids=mentioned)
+            return events
 
-        self.store.write(work)
-        return {
-            "results": [
-                {
-                    "id": episode_id,
-                    "memory": msg.content,
-                    "event": "ADD",
-                    "type": "episode",
-                    "role": msg.role,
-                    "created_at": now,
-                    "metadata": metadata,
-                }
-                for episode_id, msg in zip(ids, msgs, strict=True)
-            ]
-        }
+        events = self.store.write(work)
+        episodes = [
+            {
+                "id": episode_id,
+                "memory": msg.content,
+                "event": "ADD",
+                "type": "episode",
+                "role": msg.role,
+                "created_at": now,
+                "metadata": metadata,
+            }
+            for episode_id, msg in zip(ids, msgs, strict=True)
+        ]
+        if not infer:
+            return {"results": episodes}
+        relations = [
+            {"source": e["source"], "relationship": e["relationship"], "target": e["target"]}
+            for e in events
+        ]
+        return {"results": events, "relations": relations, "episodes": episodes}
 
     def add_relation(
         self,
@@ -163,74 +208,34 @@ class Memory:
         new episode). Everything is validated before anything is written.
         """
         scope = Scope.of(user_id, agent_id, run_id)
-        rel = self.ontology.relation(relation)
-        subject, object = _entity_name(subject, "subject"), _entity_name(object, "object")
-        s_label = self.ontology.entity_label(subject_type or _first(rel.subject))
-        o_label = self.ontology.entity_label(object_type or _first(rel.object))
-        start, end = to_iso(valid_from, "valid_from"), to_iso(valid_to, "valid_to")
-        _check_interval(start, end)
-        meta = metadata_json(metadata)
-        expires = to_iso(expiration_date, "expiration_date")
-        if confidence is not None and not 0.0 <= float(confidence) <= 1.0:
-            raise ValidationError(f"confidence must be in [0, 1], got {confidence}")
+        fact = self._prepare(
+            subject,
+            relation,
+            object,
+            subject_type=subject_type,
+            object_type=object_type,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            metadata=metadata_json(metadata),
+            confidence=confidence,
+            expiration_date=expiration_date,
+            immutable=immutable,
+        )
         if source is not None and (not isinstance(source, str) or not source.strip()):
             raise ValidationError("source must be a non-empty string (an episode id or text)")
-        text = _fact_text(rel, subject, object)
-        s_vec, o_vec, f_vec = self.embedder.embed([subject, object, text])
+        self._embed([fact])
         source_vec = self.embedder.embed([source])[0] if source else None
         now = now_iso()
 
-        def work(tx: Tx) -> dict[str, Any]:
-            s_id = self._entity(tx, scope, subject, s_label, s_vec, now)
-            o_id = self._entity(tx, scope, object, o_label, o_vec, now)
-            episode_ids = self._source_episodes(tx, scope, source, source_vec, now, [s_id, o_id])
-            current = [
-                records.fact(row)
-                for row in tx.run(
-                    "fact_current", subject_id=s_id, type_name=rel.name, **_narrow(scope)
-                )
-            ]
-            current.sort(key=lambda f: f["recorded_at"] or "", reverse=True)
-            decision = decide(rel, o_id, current)
-            if decision.event == "NOOP":
-                assert decision.existing is not None
+        def work(tx: Tx) -> dict[str, Any] | None:
+            episode_ids = self._source_episode(tx, scope, source, source_vec, now)
+            event = self._apply(tx, scope, fact, episode_ids, now)
+            if event and episode_ids:
                 tx.run(
-                    "fact_add_provenance",
-                    subject_id=s_id,
-                    id=decision.existing["version_id"],
-                    episode_ids=episode_ids,
+                    "episode_link",
+                    episode_id=episode_ids[0],
+                    entity_ids=[event["source_id"], event["target_id"]],
                 )
-                return {**decision.existing, "event": "NOOP"}
-            memory_id, version, created = str(uuid.uuid4()), 1, now
-            previous = decision.existing
-            if decision.event == "UPDATE" and previous is not None:
-                memory_id, version = previous["id"], previous["version"] + 1
-                created = previous["created_at"] or now
-                for old in decision.close:
-                    _close(tx, old, "superseded", start or now, now)
-            event = self._create_version(
-                tx,
-                scope,
-                rel.name,
-                s_id,
-                o_id,
-                memory_id=memory_id,
-                version=version,
-                fact=text,
-                valid_from=start,
-                valid_to=end,
-                now=now,
-                created_at=created,
-                episode_ids=episode_ids,
-                confidence=confidence,
-                metadata=meta,
-                expiration_date=expires,
-                immutable=bool(immutable),
-                embedding=f_vec,
-            )
-            event["event"] = decision.event
-            if previous is not None:
-                event["previous_memory"] = previous["memory"]
             return event
 
         return {"results": [self.store.write(work)]}
@@ -267,6 +272,7 @@ class Memory:
             _close(tx, current, "superseded", start or now, now)
             s_id = self._entity(tx, scope, subject, s_label, s_vec, now)
             o_id = self._entity(tx, scope, object, o_label, o_vec, now)
+            assert s_id is not None and o_id is not None
             event = self._create_version(
                 tx,
                 scope,
@@ -406,13 +412,23 @@ class Memory:
         return records.fact(row)
 
     def _entity(
-        self, tx: Tx, scope: Scope, name: str, label: str, vector: list[float], now: str
-    ) -> str:
+        self,
+        tx: Tx,
+        scope: Scope,
+        name: str,
+        label: str,
+        vector: list[float],
+        now: str,
+        create: bool = True,
+    ) -> str | None:
         key = name_key(name)
         found = tx.run("entity_find", owner=scope.owner, name_key=key)
         if found:
-            tx.run("entity_mentioned", id=found[0]["id"], now=now)
+            if create:
+                tx.run("entity_mentioned", id=found[0]["id"], now=now)
             return str(found[0]["id"])
+        if not create:
+            return None
         entity_id = str(uuid.uuid4())
         tx.run(
             "entity_create",
@@ -427,37 +443,170 @@ class Memory:
         )
         return entity_id
 
-    def _source_episodes(
-        self,
-        tx: Tx,
-        scope: Scope,
-        source: str | None,
-        vector: list[float] | None,
-        now: str,
-        entity_ids: list[str],
+    def _source_episode(
+        self, tx: Tx, scope: Scope, source: str | None, vector: list[float] | None, now: str
     ) -> list[str]:
+        """The episode a structured fact cites: an existing one by id, or one made of the text."""
         if source is None:
             return []
         if tx.run("episode_find", id=source, owner=scope.owner):
-            episode_id = source
-        else:
-            episode_id = str(uuid.uuid4())
-            msg = normalize_messages({"role": "source", "content": source})[0]
-            tx.run(
-                "episode_create",
-                id=episode_id,
-                role=msg.role,
-                name=None,
-                content=msg.content,
-                content_hash=msg.content_hash(),
-                occurred_at=now,
-                now=now,
-                metadata=None,
-                embedding=vector,
-                **scope.params(),
-            )
-        tx.run("episode_link", episode_id=episode_id, entity_ids=entity_ids)
+            return [source]
+        episode_id = str(uuid.uuid4())
+        msg = normalize_messages({"role": "source", "content": source})[0]
+        tx.run(
+            "episode_create",
+            id=episode_id,
+            role=msg.role,
+            name=None,
+            content=msg.content,
+            content_hash=msg.content_hash(),
+            occurred_at=now,
+            now=now,
+            metadata=None,
+            embedding=vector,
+            **scope.params(),
+        )
         return [episode_id]
+
+    def _prepare(
+        self,
+        subject: Any,
+        relation: str,
+        object: Any,
+        *,
+        subject_type: str | None = None,
+        object_type: str | None = None,
+        valid_from: Any = None,
+        valid_to: Any = None,
+        metadata: str | None = None,
+        confidence: float | None = None,
+        expiration_date: Any = None,
+        immutable: bool = False,
+        negated: bool = False,
+        replaces: str | None = None,
+    ) -> _Fact:
+        """Validate a candidate fact completely, before anything is written."""
+        rel = self.ontology.relation(relation)
+        subject, object = _entity_name(subject, "subject"), _entity_name(object, "object")
+        start, end = to_iso(valid_from, "valid_from"), to_iso(valid_to, "valid_to")
+        _check_interval(start, end)
+        if confidence is not None and not 0.0 <= float(confidence) <= 1.0:
+            raise ValidationError(f"confidence must be in [0, 1], got {confidence}")
+        return _Fact(
+            rel=rel,
+            subject=subject,
+            object=object,
+            s_label=self.ontology.entity_label(subject_type or _first(rel.subject)),
+            o_label=self.ontology.entity_label(object_type or _first(rel.object)),
+            start=start,
+            end=end,
+            metadata=metadata,
+            confidence=confidence,
+            expires=to_iso(expiration_date, "expiration_date"),
+            immutable=bool(immutable),
+            negated=negated,
+            replaces=replaces,
+            text=_fact_text(rel, subject, object),
+        )
+
+    def _embed(self, facts: list[_Fact]) -> None:
+        """Embed the names and sentences of all facts in one batch."""
+        texts = [t for f in facts for t in (f.subject, f.object, f.text)]
+        vectors = self.embedder.embed(texts)
+        for i, fact in enumerate(facts):
+            fact.vectors = (vectors[3 * i], vectors[3 * i + 1], vectors[3 * i + 2])
+
+    def _apply(
+        self, tx: Tx, scope: Scope, fact: _Fact, episode_ids: list[str], now: str
+    ) -> dict[str, Any] | None:
+        """Reconcile one fact with the current ones and write the outcome; the event or None."""
+        s_vec, o_vec, f_vec = fact.vectors
+        if fact.negated:  # retract what is denied; never create entities for it
+            s_id = self._entity(tx, scope, fact.subject, fact.s_label, s_vec, now, create=False)
+            o_id = self._entity(tx, scope, fact.object, fact.o_label, o_vec, now, create=False)
+            if s_id is None or o_id is None:
+                return None
+            current = self._current_facts(tx, scope, s_id, fact.rel.name)
+            denied = [f for f in current if f["target_id"] == o_id]
+            for old in denied:
+                _close(tx, old, "deleted", fact.end or now, now)
+            if not denied:
+                return None
+            return {
+                **denied[0],
+                "event": "DELETE",
+                "status": "deleted",
+                "expired_at": now,
+                "previous_memory": denied[0]["memory"],
+            }
+        s_id = self._entity(tx, scope, fact.subject, fact.s_label, s_vec, now)
+        o_id = self._entity(tx, scope, fact.object, fact.o_label, o_vec, now)
+        assert s_id is not None and o_id is not None
+        current = self._current_facts(tx, scope, s_id, fact.rel.name)
+        decision = decide(fact.rel, o_id, current)
+        if decision.event == "NOOP":
+            assert decision.existing is not None
+            tx.run(
+                "fact_add_provenance",
+                subject_id=s_id,
+                id=decision.existing["version_id"],
+                episode_ids=episode_ids,
+            )
+            return {**decision.existing, "event": "NOOP"}
+        previous, close = decision.existing, list(decision.close)
+        if previous is None and fact.replaces:  # an LLM named the memory this one updates
+            target = [f for f in current if f["id"] == fact.replaces]
+            previous, close = (target[0], target) if target else (None, [])
+        memory_id, version, created = str(uuid.uuid4()), 1, now
+        if previous is not None:
+            memory_id, version = previous["id"], previous["version"] + 1
+            created = previous["created_at"] or now
+            for old in close:
+                _close(tx, old, "superseded", fact.start or now, now)
+        event = self._create_version(
+            tx,
+            scope,
+            fact.rel.name,
+            s_id,
+            o_id,
+            memory_id=memory_id,
+            version=version,
+            fact=fact.text,
+            valid_from=fact.start,
+            valid_to=fact.end,
+            now=now,
+            created_at=created,
+            episode_ids=episode_ids,
+            confidence=fact.confidence,
+            metadata=fact.metadata,
+            expiration_date=fact.expires,
+            immutable=fact.immutable,
+            embedding=f_vec,
+        )
+        event["event"] = "ADD" if previous is None else "UPDATE"
+        if previous is not None:
+            event["previous_memory"] = previous["memory"]
+        return event
+
+    @staticmethod
+    def _current_facts(
+        tx: Tx, scope: Scope, subject_id: str, rel_type: str
+    ) -> list[dict[str, Any]]:
+        rows = tx.run("fact_current", subject_id=subject_id, type_name=rel_type, **_narrow(scope))
+        facts = [records.fact(row) for row in rows]
+        facts.sort(key=lambda f: f["recorded_at"] or "", reverse=True)
+        return facts
+
+    def _existing_facts(self, scope: Scope, msgs: list[Any], speaker: str) -> list[dict[str, Any]]:
+        """Current facts about the speaker and the entities the messages name (for the LLM)."""
+        text = name_key(" ".join([speaker, *(m.content for m in msgs)]))
+        words = f" {text} "
+        facts = self.get_all(**_scope_kwargs(scope), page_size=1000)["results"]
+        return [
+            f
+            for f in facts
+            if f" {name_key(f['source'])} " in words or f" {name_key(f['target'])} " in words
+        ][:200]
 
     def _erase(self, query_name: str, *, label: str | None = None, **params: Any) -> int:
         total = 0
@@ -469,6 +618,31 @@ class Memory:
             total += deleted
             if deleted < _ERASE_BATCH:
                 return total
+
+
+@dataclass
+class _Fact:
+    """A validated candidate fact, ready to be embedded and applied inside a transaction."""
+
+    rel: RelationType
+    subject: str
+    object: str
+    s_label: str
+    o_label: str
+    start: str | None
+    end: str | None
+    metadata: str | None
+    confidence: float | None
+    expires: str | None
+    immutable: bool
+    negated: bool
+    replaces: str | None
+    text: str
+    vectors: tuple[list[float], list[float], list[float]] = field(default=((), (), ()))  # type: ignore[assignment]
+
+
+def _scope_kwargs(scope: Scope) -> dict[str, Any]:
+    return {"user_id": scope.user_id, "agent_id": scope.agent_id, "run_id": scope.run_id}
 
 
 def _close(tx: Tx, fact: dict[str, Any], status: str, valid_to: str, now: str) -> None:

@@ -37,6 +37,41 @@ class EntityType(_Strict):
     description: str = ""
 
 
+class Trigger(_Strict):
+    """One way a relation is said, used by the offline extractor (see ontology/default.yaml)."""
+
+    verb: str | None = None
+    adj: str | None = None
+    noun: str | None = None
+    preps: list[str] = Field(default_factory=list)
+    under: list[str] = Field(default_factory=list)
+    objects: list[str] = Field(default_factory=list, description="allowed object head lemmas")
+    change: bool = False
+    ends: bool = False
+    reverse: bool = False
+
+    @model_validator(mode="after")
+    def _one_head(self) -> Trigger:
+        if sum(x is not None for x in (self.verb, self.adj, self.noun)) != 1:
+            raise ValueError("a trigger names exactly one of verb, adj, noun")
+        return self
+
+
+class PathStep(_Strict):
+    """One hop of a derived relation's graph pattern."""
+
+    type: str
+    direction: Literal["out", "in"]
+
+
+class DerivedRelation(_Strict):
+    """A relation computed from a graph pattern (e.g. WORKS_WITH from a shared employer)."""
+
+    name: str
+    description: str = ""
+    path: list[PathStep] = Field(min_length=1)
+
+
 class RelationType(_Strict):
     """One relationship type and the rules reconciliation applies to it."""
 
@@ -48,7 +83,8 @@ class RelationType(_Strict):
     inverse: str | None = None
     symmetric: bool = False
     contradicts: list[str] = Field(default_factory=list)
-    triggers: list[str] = Field(default_factory=list, description="phrases for the extractor")
+    negation: str | None = Field(None, description="what a negated trigger means (DISLIKES)")
+    triggers: list[Trigger] = Field(default_factory=list)
     template: str | None = Field(
         None, description="readable fact, e.g. '{subject} works at {object}'"
     )
@@ -59,6 +95,7 @@ class Ontology(_Strict):
 
     entity_types: list[EntityType]
     relation_types: list[RelationType]
+    derived_relations: list[DerivedRelation] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check_names(self) -> Ontology:
@@ -73,9 +110,15 @@ class Ontology(_Strict):
             for t in [*r.subject, *r.object]:
                 if t not in entity_names:
                     raise ValueError(f"relation type {r.name}: unknown entity type {t!r}")
-            for other in [r.inverse, *r.contradicts]:
+            for other in [r.inverse, r.negation, *r.contradicts]:
                 if other is not None and other not in rel_names:
                     raise ValueError(f"relation type {r.name}: unknown relation {other!r}")
+        for d in self.derived_relations:
+            if not RELATION_NAME.match(d.name):
+                raise ValueError(f"derived relation {d.name!r}: must match {RELATION_NAME.pattern}")
+            for step in d.path:
+                if step.type not in rel_names:
+                    raise ValueError(f"derived relation {d.name}: unknown relation {step.type!r}")
         return self
 
     def relation(self, name: str) -> RelationType:

@@ -22,6 +22,7 @@ def test_add_stores_episodes_and_requires_a_scope(memory: Memory, user: str) -> 
         user_id=user,
         metadata={"dia_id": "D1:1"},
         timestamp="2024-05-01T10:00:00Z",
+        infer=False,
     )
     assert [r["event"] for r in out["results"]] == ["ADD", "ADD"]
     assert out["results"][0]["memory"] == "I moved to Berlin"
@@ -217,3 +218,54 @@ def test_reset_leaves_foreign_nodes(memory: Memory, user: str) -> None:
     )
     assert rows == [{"name": "keep me"}]
     memory.store.write(lambda tx: tx._tx.run("MATCH (n:Customer) DELETE n").consume())
+
+
+def test_add_infers_facts_with_the_offline_extractor(memory: Memory, user: str) -> None:
+    first = memory.add(
+        {"role": "user", "content": "I work at Acme and I love sushi.", "name": "Maya"},
+        user_id=user,
+        metadata={"session": 1},
+        timestamp="2024-01-10T09:00:00Z",
+    )
+    assert {(e["event"], e["memory"]) for e in first["results"]} == {
+        ("ADD", "Maya works at Acme"),
+        ("ADD", "Maya likes sushi"),
+    }
+    episode = first["episodes"][0]["id"]
+    assert all(e["episode_ids"] == [episode] for e in first["results"])  # provenance
+    assert all(e["metadata"] == {"session": 1} for e in first["results"])
+    job = next(e for e in first["results"] if e["relationship"] == "WORKS_AT")
+
+    moved = memory.add(
+        {"role": "user", "content": "I left Acme. Now I work at Globex.", "name": "Maya"},
+        user_id=user,
+        timestamp="2024-06-01T09:00:00Z",
+    )
+    events = {(e["event"], e["memory"]) for e in moved["results"]}
+    assert ("UPDATE", "Maya works at Globex") in events or ("ADD", "Maya works at Globex") in events
+    assert memory.get(job["id"])["status"] in ("superseded", "deleted")
+
+    denied = memory.add(
+        {"role": "user", "content": "I don't like sushi anymore.", "name": "Maya"}, user_id=user
+    )
+    assert ("UPDATE", "Maya dislikes sushi") not in {
+        (e["event"], e["memory"]) for e in denied["results"]
+    }
+    current = {(f["relationship"], f["target"]) for f in memory.get_all(user_id=user)["results"]}
+    assert ("WORKS_AT", "Globex") in current and ("WORKS_AT", "Acme") not in current
+    assert ("DISLIKES", "sushi") in current
+
+    nothing = memory.add("What is machine learning?", user_id=user)
+    assert nothing["results"] == [] and len(nothing["episodes"]) == 1
+
+
+def test_negation_retracts_a_current_fact(memory: Memory, user: str) -> None:
+    memory.add_relation("Nia", "FRIEND_OF", "Tom", user_id=user)
+    out = memory.add(
+        {"role": "user", "content": "Nia no longer lives in Oslo.", "name": "Nia"}, user_id=user
+    )
+    assert out["results"] == []  # nothing to retract, and no entity is created for it
+    memory.add_relation("Nia", "LIVES_IN", "Oslo", user_id=user)
+    out = memory.add("Nia no longer lives in Oslo.", user_id=user)
+    assert [(e["event"], e["memory"]) for e in out["results"]] == [("DELETE", "Nia lives in Oslo")]
+    assert [h["event"] for h in memory.history(out["results"][0]["id"])] == ["ADD", "DELETE"]

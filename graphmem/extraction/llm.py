@@ -1,0 +1,346 @@
+"""The LLM extractor: ONE chat-completions call per `add` returns entities, relations and the
+model's ADD/UPDATE/DELETE/NONE decision per relation, validated against the ontology.
+
+Works with any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, LM Studio). The prompt text
+lives in files under ``graphmem/prompts/``; user text only ever fills placeholders of those
+templates (``string.Template``) and travels in the user turn as JSON lines, marked as data.
+A reply that is not valid gets exactly one repair call; API errors are not retried here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import openai
+from openai.types.chat import ChatCompletionMessageParam
+from pydantic import ValidationError as PydanticValidationError
+
+from ..errors import ConfigError, ExtractionError, InvalidNameError, ValidationError
+from ..messages import Message
+from ..ontology import DEFAULT_ENTITY_TYPE, Ontology, RelationType
+from ..times import to_iso
+from .models import ExtractedEntity, ExtractedRelation, Extraction
+
+log = logging.getLogger(__name__)
+
+_NONE = "(none)"
+_MAX_ERROR = 1500
+_FENCE = re.compile(r"^\s*```[A-Za-z0-9_-]*[ \t]*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
+_THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+
+
+class _InvalidReply(ValueError):
+    """A reply that cannot be used; its message is shown to the model in the repair call."""
+
+
+def load_prompt(name: str) -> str:
+    """The text of a prompt file shipped in ``graphmem/prompts/``."""
+    return (resources.files("graphmem") / "prompts" / name).read_text(encoding="utf-8")
+
+
+class LLMExtractor:
+    """Extract with one call to an OpenAI-compatible chat-completions endpoint.
+
+    `prompt_path` replaces the bundled system prompt (same ``$placeholders``: speaker,
+    occurred_at, entity_types, relation_types, include, exclude). `include`/`exclude` are
+    the memory owner's instructions on what to remember and what to skip.
+    """
+
+    def __init__(
+        self,
+        ontology: Ontology,
+        *,
+        model: str,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        prompt_path: str | Path | None = None,
+        include: str | None = None,
+        exclude: str | None = None,
+        temperature: float = 0.0,
+        timeout: float = 60.0,
+    ) -> None:
+        self.ontology = ontology
+        self.model = model
+        self.include = include
+        self.exclude = exclude
+        self.temperature = temperature
+        if prompt_path is not None:
+            try:
+                self._system = Path(prompt_path).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot read the extraction prompt {prompt_path}: {exc}"
+                ) from exc
+        else:
+            self._system = load_prompt("extract_system.md")
+        self._user = load_prompt("extract_user.md")
+        self._repair = load_prompt("extract_repair.md")
+        self._types = {t.name.lower(): t.name for t in ontology.entity_types}
+        self._client = openai.OpenAI(
+            api_key=api_key or os.environ.get("OPENAI_API_KEY") or "not-needed",
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=0,
+        )
+
+    # -- the call -------------------------------------------------------------------------
+
+    def extract(
+        self,
+        messages: list[Message],
+        *,
+        speaker: str,
+        occurred_at: str,
+        existing: list[dict[str, Any]] | None = None,
+    ) -> Extraction:
+        """Entities and relations of `messages`, each relation with the model's event.
+
+        `existing` are mem0-shaped fact dicts (``id``, ``memory``, ``relationship``,
+        ``valid_from``, ...); a returned ``memory_id`` is always one of their ids.
+        Raises ExtractionError when the API fails or the reply stays invalid after one repair.
+        """
+        facts = [f for f in existing or [] if f.get("id")]
+        known_ids = {str(f["id"]) for f in facts}
+        chat = self.build_messages(
+            messages, speaker=speaker, occurred_at=occurred_at, existing=facts
+        )
+        reply = self._complete(chat)
+        try:
+            return self._parse(reply, known_ids)
+        except _InvalidReply as exc:
+            first = exc
+        log.warning("LLM extraction reply was invalid (%s); asking the model once to repair", first)
+        chat += [
+            {"role": "assistant", "content": reply or ""},
+            {"role": "user", "content": Template(self._repair).safe_substitute(error=str(first))},
+        ]
+        reply = self._complete(chat)
+        try:
+            return self._parse(reply, known_ids)
+        except _InvalidReply as second:
+            raise ExtractionError(
+                f"model {self.model!r} returned an invalid extraction twice; first: {first}; "
+                f"after the repair request: {second}"
+            ) from second
+
+    def build_messages(
+        self,
+        messages: list[Message],
+        *,
+        speaker: str,
+        occurred_at: str,
+        existing: list[dict[str, Any]] | None = None,
+    ) -> list[ChatCompletionMessageParam]:
+        """The system and user turns of the extraction request (no call is made)."""
+        system = Template(self._system).safe_substitute(
+            speaker=_one_line(speaker),
+            occurred_at=_one_line(occurred_at),
+            entity_types="\n".join(
+                f"- {t.name}: {_one_line(t.description)}" if t.description else f"- {t.name}"
+                for t in self.ontology.entity_types
+            ),
+            relation_types="\n".join(_relation_line(r) for r in self.ontology.relation_types),
+            include=_one_line(self.include or "") or _NONE,
+            exclude=_one_line(self.exclude or "") or _NONE,
+        )
+        lines = [
+            json.dumps(
+                {"role": m.role, **({"name": m.name} if m.name else {}), "content": m.content},
+                ensure_ascii=False,
+            )
+            for m in messages
+        ]
+        user = Template(self._user).safe_substitute(
+            existing_facts="\n".join(_fact_line(f) for f in existing or [] if f.get("id")) or _NONE,
+            messages="\n".join(lines),
+        )
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+    def _complete(self, chat: list[ChatCompletionMessageParam]) -> str | None:
+        """One chat-completions request; the reply text, or None when there is none."""
+        try:
+            response = self._client.chat.completions.create(
+                model=self.model,
+                messages=chat,
+                temperature=self.temperature,
+                response_format={"type": "json_object"},
+            )
+        except openai.OpenAIError as exc:
+            raise ExtractionError(
+                f"the chat-completions request to {self._client.base_url} (model {self.model!r}) "
+                f"failed: {exc}. Check the llm base_url, api_key and model; the add was not "
+                "applied and can be retried."
+            ) from exc
+        choices = getattr(response, "choices", None) or []
+        if not choices:
+            return None
+        return getattr(choices[0].message, "content", None)
+
+    # -- validation -----------------------------------------------------------------------
+
+    def _parse(self, reply: str | None, known_ids: set[str]) -> Extraction:
+        """Validate a reply against the Extraction model and the ontology (or _InvalidReply)."""
+        if reply is None or not reply.strip():
+            raise _InvalidReply("the reply was empty; it must be one JSON object")
+        text = strip_fences(reply)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _InvalidReply(
+                f"the reply is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+            ) from exc
+        if not isinstance(data, dict):
+            raise _InvalidReply("the reply must be a JSON object with 'entities' and 'relations'")
+        try:
+            extraction = Extraction.model_validate(data)
+        except PydanticValidationError as exc:
+            raise _InvalidReply(
+                f"the JSON does not have the required shape: {_describe(exc)}"
+            ) from exc
+        return self._check(extraction, known_ids)
+
+    def _check(self, extraction: Extraction, known_ids: set[str]) -> Extraction:
+        """Normalize names and types to the ontology; refuse unknown memory ids and bad dates."""
+        problems: list[str] = []
+        relations: list[ExtractedRelation] = []
+        for i, r in enumerate(extraction.relations):
+            where = f"relations[{i}]"
+            try:
+                name = self.ontology.relation(r.relation).name
+            except InvalidNameError:
+                problems.append(
+                    f"{where}.relation {r.relation!r} is not a relation type: use a listed name "
+                    "or an UPPER_SNAKE_CASE name"
+                )
+                continue
+            memory_id = _clean_id(r.memory_id)
+            if memory_id is not None and memory_id not in known_ids:
+                known = ", ".join(sorted(known_ids)) or "none; use null"
+                problems.append(
+                    f"{where}.memory_id {r.memory_id!r} is not the id of an existing fact "
+                    f"(known ids: {known})"
+                )
+            event = r.event
+            if event in ("UPDATE", "DELETE") and memory_id is None:
+                event = None  # no target named: leave the decision to rule-based reconciliation
+            try:
+                start = to_iso(r.valid_from, f"{where}.valid_from")
+                end = to_iso(r.valid_to, f"{where}.valid_to")
+            except ValidationError as exc:
+                problems.append(f"{exc} (use YYYY-MM-DD)")
+                continue
+            if start and end and end < start:
+                problems.append(
+                    f"{where}: valid_to {r.valid_to} is before valid_from {r.valid_from}"
+                )
+            relations.append(
+                r.model_copy(
+                    update={
+                        "relation": name,
+                        "subject_type": self._type_or_none(r.subject_type),
+                        "object_type": self._type_or_none(r.object_type),
+                        "valid_from": start,
+                        "valid_to": end,
+                        "event": event,
+                        "memory_id": memory_id,
+                    }
+                )
+            )
+        if problems:
+            raise _InvalidReply("; ".join(problems))
+        entities = [
+            ExtractedEntity(name=e.name, type=self.entity_type(e.type)) for e in extraction.entities
+        ]
+        return Extraction(entities=entities, relations=relations)
+
+    def entity_type(self, name: str | None) -> str:
+        """The ontology's spelling of an entity type (case-insensitive), else Thing."""
+        return self._types.get((name or "").strip().lower(), DEFAULT_ENTITY_TYPE)
+
+    def _type_or_none(self, name: str | None) -> str | None:
+        return None if name is None else self.entity_type(name)
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def strip_fences(text: str) -> str:
+    """The JSON inside a reply: without ```json fences, <think> blocks or text around it."""
+    text = _THINK.sub("", text).strip()
+    fenced = _FENCE.match(text)
+    if fenced:
+        text = fenced.group(1).strip()
+    if not text.startswith("{") and "{" in text and "}" in text:
+        text = text[text.index("{") : text.rindex("}") + 1]
+    return text
+
+
+def _relation_line(r: RelationType) -> str:
+    """One ontology relation type as the prompt lists it."""
+    subject = "|".join(r.subject) or "any"
+    obj = "|".join(r.object) or "any"
+    rules = [f"cardinality {r.cardinality}"]
+    if r.symmetric:
+        rules.append("symmetric")
+    if r.inverse:
+        rules.append(f"inverse {r.inverse}")
+    if r.contradicts:
+        rules.append("contradicts " + ", ".join(r.contradicts))
+    if r.negation:
+        rules.append(f"negation {r.negation}")
+    line = f"- {r.name}: {subject} -> {obj}; " + "; ".join(rules)
+    if r.template:
+        line += f'; "{_one_line(r.template)}"'
+    if r.description:
+        line += f" ({_one_line(r.description)})"
+    return line
+
+
+def _fact_line(fact: dict[str, Any]) -> str:
+    """`[m-123] Alice works at Acme (WORKS_AT, since 2023-01-01)`."""
+    relation = fact.get("relationship") or fact.get("relation") or ""
+    text = fact.get("memory") or f"{fact.get('source')} {relation} {fact.get('target')}"
+    details = [str(relation)] if relation else []
+    if fact.get("valid_from"):
+        details.append(f"since {_short_time(fact['valid_from'])}")
+    if fact.get("valid_to"):
+        details.append(f"until {_short_time(fact['valid_to'])}")
+    suffix = f" ({', '.join(details)})" if details else ""
+    return _one_line(f"[{fact['id']}] {text}{suffix}")
+
+
+def _short_time(value: Any) -> str:
+    text = str(value)
+    for midnight in ("T00:00:00+00:00", "T00:00:00Z", "T00:00:00"):
+        if text.endswith(midnight):
+            return text[: -len(midnight)]
+    return text
+
+
+def _one_line(value: Any) -> str:
+    """Collapse whitespace so a value cannot add lines (or sections) to a prompt."""
+    return " ".join(str(value).split())
+
+
+def _clean_id(value: str | None) -> str | None:
+    """A memory id as the model wrote it, without brackets or spaces ('[m-1]' -> 'm-1')."""
+    if value is None:
+        return None
+    cleaned = value.strip().strip("[]").strip()
+    return cleaned or None
+
+
+def _describe(exc: PydanticValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "reply"
+        parts.append(f"{where}: {err['msg']}")
+    text = "; ".join(parts)
+    return text if len(text) <= _MAX_ERROR else text[:_MAX_ERROR] + " ..."

@@ -1,0 +1,102 @@
+"""`Memory.add` with the LLM extractor: one chat call per add through the real `openai`
+client against a scripted local server, existing facts in the request, nothing written on
+failure."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from graphmem import Memory
+from graphmem.errors import ExtractionError
+
+from .openai_stub import openai_server
+
+
+def _reply(content: str) -> dict[str, Any]:
+    return {
+        "id": "x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": content},
+            }
+        ],
+    }
+
+
+def _llm_memory(config: dict[str, Any], base_url: str) -> Memory:
+    return Memory(
+        {
+            **config,
+            "extractor": "llm",
+            "llm": {"model": "scripted", "base_url": base_url, "api_key": "k"},
+        }
+    )
+
+
+def test_one_call_per_add_with_existing_facts(server: Memory, config: dict, user: str) -> None:
+    replies = iter(
+        [
+            {
+                "entities": [],
+                "relations": [
+                    {"subject": "Maya", "relation": "WORKS_AT", "object": "Acme", "event": "ADD"}
+                ],
+            },
+            None,  # filled below with the memory id the first add created
+        ]
+    )
+    state: dict[str, Any] = {}
+
+    def respond(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        reply = next(replies) or {
+            "entities": [],
+            "relations": [
+                {
+                    "subject": "Maya",
+                    "relation": "WORKS_AT",
+                    "object": "Globex",
+                    "event": "UPDATE",
+                    "memory_id": state["mid"],
+                }
+            ],
+        }
+        return 200, _reply(json.dumps(reply))
+
+    with openai_server(respond) as (base_url, received), _llm_memory(config, base_url) as m:
+        first = m.add({"role": "user", "content": "I work at Acme.", "name": "Maya"}, user_id=user)
+        state["mid"] = first["results"][0]["id"]
+        assert len(received) == 1
+        second = m.add(
+            {"role": "user", "content": "I switched to Globex.", "name": "Maya"}, user_id=user
+        )
+        assert len(received) == 2  # exactly one chat call per add
+        request = json.dumps(received[1]["body"]["messages"])
+        assert state["mid"] in request and "Maya works at Acme" in request  # existing facts
+        assert "I switched to Globex." in request
+        event = second["results"][0]
+        assert (event["event"], event["id"], event["version"]) == ("UPDATE", state["mid"], 2)
+        assert [h["event"] for h in m.history(state["mid"])] == ["ADD", "UPDATE"]
+
+
+def test_malformed_output_is_repaired_once_then_fails_with_nothing_written(
+    server: Memory, config: dict, user: str
+) -> None:
+    def respond(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return 200, _reply("this is not json")
+
+    with openai_server(respond) as (base_url, received), _llm_memory(config, base_url) as m:
+        with pytest.raises(ExtractionError):
+            m.add({"role": "user", "content": "I live in Oslo.", "name": "Maya"}, user_id=user)
+        assert len(received) == 2  # the call and one repair
+        assert m.get_all(user_id=user)["results"] == []
+        rows = m.store.read("episode_find", id="none", owner=f"user:{user}")
+        assert rows == []
+        assert m.delete_all(user_id=user)["deleted"]["episodes"] == 0  # no episode either
