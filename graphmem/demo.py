@@ -32,6 +32,7 @@ def run_demo(memory: Memory, out: TextIO) -> dict[str, Any]:
             {"role": "user", "content": turn["content"], "name": sample["speaker"]},
             user_id=user,
             timestamp=turn["at"],
+            infer=False,  # the sample's facts are annotated; add_relation writes them below
         )["results"][0]
         print(f"[{turn['at'][:10]}] {sample['speaker']}: {turn['content']}", file=out)
         for subject, relation, obj in turn["facts"]:

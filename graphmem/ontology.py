@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -156,13 +156,37 @@ def relation_type_name(name: str) -> str:
     return candidate
 
 
-def load_ontology(path: str | Path | None = None) -> Ontology:
-    """Load and validate an ontology YAML (the bundled default when `path` is None)."""
-    file = Path(path) if path else resource_dir("ontology") / "default.yaml"
+def _read_yaml(file: Path) -> Any:
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        return yaml.safe_load(file.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read ontology {file}: {exc}") from exc
+
+
+def _extend(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """The default ontology plus `extra`'s types; an entry with a default's name replaces it."""
+    merged: dict[str, Any] = {}
+    for key in ("entity_types", "relation_types", "derived_relations"):
+        entries = {e["name"]: e for e in base.get(key, []) if isinstance(e, dict)}
+        for entry in extra.get(key, []) or []:
+            if not isinstance(entry, dict) or "name" not in entry:
+                raise ConfigError(f"ontology {key}: every entry needs a name, got {entry!r}")
+            entries[entry["name"]] = entry
+        merged[key] = list(entries.values())
+    unknown = set(extra) - {"extends", "entity_types", "relation_types", "derived_relations"}
+    if unknown:
+        raise ConfigError(f"ontology: unknown keys {sorted(unknown)}")
+    return merged
+
+
+def load_ontology(path: str | Path | None = None) -> Ontology:
+    """Load and validate an ontology YAML (the bundled default when `path` is None). A file
+    with `extends: default` adds its types to the default's (same name = replaced)."""
+    default = resource_dir("ontology") / "default.yaml"
+    file = Path(path) if path else default
+    data = _read_yaml(file)
+    if isinstance(data, dict) and data.get("extends") == "default":
+        data = _extend(_read_yaml(default), data)
     try:
         return Ontology.model_validate(data)
     except ValidationError as exc:

@@ -66,3 +66,13 @@ def test_cli_delete_all_scope(cli, user: str) -> None:
     assert json.loads(cli("--json", "get-all", "--user", user).stdout)["results"] == []
     other = json.loads(cli("--json", "get-all", "--user", user + "-other").stdout)["results"]
     assert len(other) == 1
+
+
+def test_cli_demo_shows_updates_and_history(cli) -> None:
+    out = cli("demo")
+    assert out.returncode == 0, out.stderr
+    assert "UPDATE Alice works at Globex  (was: Alice works at Acme)" in out.stdout
+    assert "NOOP   Alice works at Globex" in out.stdout
+    assert "v2 UPDATE Alice works at Globex" in out.stdout
+    assert "(Alice)-[:LIVES_IN]->(Berlin)" in out.stdout
+    assert "(Alice)-[:LIVES_IN]->(Lisbon)" not in out.stdout  # superseded, not current

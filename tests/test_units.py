@@ -173,3 +173,22 @@ def test_config_errors_name_the_key(tmp_path: Path) -> None:
     file = tmp_path / "c.yaml"
     file.write_text("embedder: {provider: hashing, dimensions: 32}\n")
     assert MemoryConfig.from_file(file).embedder.dimensions == 32
+
+
+def test_an_ontology_can_extend_the_default(tmp_path: Path) -> None:
+    extra = tmp_path / "mine.yaml"
+    extra.write_text(
+        "extends: default\n"
+        "entity_types: [{name: Instrument}]\n"
+        "relation_types:\n"
+        "  - {name: PLAYS_INSTRUMENT, subject: [Person], object: [Instrument],\n"
+        "     triggers: [{verb: strum}]}\n"
+        "  - {name: LIVES_IN, subject: [Person], object: [Place], cardinality: many}\n"
+    )
+    onto = load_ontology(extra)
+    assert onto.relation("PLAYS_INSTRUMENT").object == ["Instrument"]
+    assert onto.relation("LIVES_IN").cardinality == "many"  # replaced
+    assert onto.relation("WORKS_AT").cardinality == "one"  # kept from the default
+    extra.write_text("extends: default\nrelation_types: [{name: X, object: [Robot]}]\n")
+    with pytest.raises(ConfigError, match="unknown entity type 'Robot'"):
+        load_ontology(extra)
