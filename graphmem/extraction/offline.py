@@ -70,36 +70,8 @@ NER_TYPES = {
     "WORK_OF_ART": "Thing",
     "LANGUAGE": "Topic",
 }
-PLACE_OR_ORG_NER = frozenset({"GPE", "LOC", "ORG", "FAC"})
-PLACE_OR_ORG = frozenset({"Organization", "Place"})
 NEGATION_WORDS = frozenset({"not", "n't", "never", "no"})
 ENDING_ADVERBS = frozenset({"anymore", "longer"})
-QUESTION_START = frozenset(
-    {
-        "what",
-        "who",
-        "whom",
-        "where",
-        "when",
-        "why",
-        "how",
-        "which",
-        "is",
-        "are",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "would",
-        "will",
-        "should",
-        "shall",
-        "may",
-        "have",
-        "has",
-    }
-)
 NAMING_VERBS = frozenset({"name", "call"})
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
 
@@ -231,7 +203,10 @@ class OfflineExtractor:
     def _sentence(self, sent: Any, ctx: _Context) -> Iterator[tuple]:
         for tok in sent:
             lemma = tok.lemma_.lower()
-            if tok.pos_ in ("VERB", "AUX") and lemma in self._verbs:
+            verbal = tok.pos_ in ("VERB", "AUX") or (
+                tok.dep_ == "conj" and tok.head.pos_ == "VERB"  # "... and work at X" (as NOUN)
+            )
+            if verbal and lemma in self._verbs:
                 yield from self._verb(tok, self._verbs[lemma], ctx)
             adj = lemma if lemma in self._adjs else tok.lower_
             if (
@@ -275,6 +250,8 @@ class OfflineExtractor:
                 subjects_, objects_ = subjects, objects
             if trig.objects:
                 objects_ = [o for o in objects_ if _unwrap(o).lemma_.lower() in trig.objects]
+            if not objects_ and not trig.preps and rule.relation.symmetric and len(subjects_) >= 2:
+                subjects_, objects_ = subjects_[:1], subjects_[1:]  # "Sarah and I met"
             for fact in self._emit(rule, subjects_, objects_, negated, ctx):
                 pair = (fact[1][0].lower(), fact[2][0].lower())
                 if pair not in pairs:
@@ -291,17 +268,20 @@ class OfflineExtractor:
             objects = [
                 p
                 for c in adj.children
-                if c.dep_ == "prep" and c.lemma_.lower() in rule.trigger.preps
+                if c.dep_ in ("prep", "agent") and c.lemma_.lower() in rule.trigger.preps
                 for p in _pobjs(c)
             ]
+            subjects_ = subjects
             if not objects and rule.relation.symmetric:  # "Tom and Ana got married"
-                subjects, objects = subjects[:1], subjects[1:]
-            found = self._emit(rule, subjects, objects, negated, ctx)
+                subjects_, objects = subjects[:1], subjects[1:]
+            found = self._emit(rule, subjects_, objects, negated, ctx)
             if found:
                 yield from found
                 return
 
     def _noun(self, noun: Any, rules: list[_Rule], ctx: _Context) -> Iterator[tuple]:
+        copular = noun.dep_ == "attr"  # only "Emma is not my sister" negates the tie itself
+        negated = copular and _negated(noun.head)
         for rule in rules:
             trig = rule.trigger
             if trig.preps:  # "a member of the club", "a fan of jazz"
@@ -311,29 +291,29 @@ class OfflineExtractor:
                     if c.dep_ == "prep" and c.lemma_.lower() in trig.preps
                     for p in _pobjs(c)
                 ]
-                holders = _subjects(noun.head) if noun.dep_ == "attr" else []
-                found = self._emit(rule, holders, objects, _negated(noun.head), ctx)
+                holders = _subjects(noun.head) if copular else []
+                found = self._emit(rule, holders, objects, negated, ctx)
                 if found:
                     yield from found
                     return
                 continue
             owner, named = _possessor(noun), _named(noun)
-            found = self._emit(
-                rule, [owner] if owner is not None else [], named, _negated(noun.head), ctx
-            )
+            found = self._emit(rule, [owner] if owner is not None else [], named, negated, ctx)
             if found:
                 yield from found
                 return
-            with_ = [
-                p
-                for c in noun.children
-                if c.dep_ == "prep" and c.lemma_.lower() == "with"
-                for p in _pobjs(c)
-            ]
-            if noun.dep_ == "attr" and rule.relation.symmetric:
+            if copular and rule.relation.symmetric:
                 holders = _subjects(noun.head)
+                with_ = [
+                    p
+                    for c in noun.children
+                    if c.dep_ == "prep" and c.lemma_.lower() == "with"
+                    for p in _pobjs(c)
+                ]
                 pairs = (holders, with_) if with_ else (holders[:1], holders[1:])
-                found = self._emit(rule, *pairs, _negated(noun.head), ctx)  # "friends with Tom"
+                found = self._emit(
+                    rule, *pairs, negated, ctx
+                )  # "friends with Tom", "A and I are friends"
                 if found:
                     yield from found
                     return
@@ -378,9 +358,11 @@ class OfflineExtractor:
             return (ctx.last_person, "Person") if ctx.last_person else None
         if low in SKIP_PRONOUNS or tok.pos_ in ("PRON", "DET", "NUM", "ADV", "ADP"):
             return None
-        appos = [c for c in tok.children if c.dep_ == "appos" and c.pos_ == "PROPN"]
-        if appos and tok.pos_ == "NOUN" and any(c.dep_ == "poss" for c in tok.children):
-            tok = appos[0]  # "my sister Emma lives..." -> Emma
+        if tok.pos_ == "NOUN" and tok.lemma_.lower() in self._nouns:
+            named = _introduced(tok)
+            if named is None and any(c.dep_ == "poss" for c in tok.children):
+                return None  # "my sister lives in Rome": which sister is not said
+            tok = named or tok  # "my sister Emma lives..." -> Emma
         name = _phrase(tok)
         if not name:
             return None
@@ -418,24 +400,22 @@ def _unwrap(tok: Any) -> Any:
 
 
 def _fits(tok: Any, kind: str, allowed: list[str]) -> bool:
-    """Whether the relation allows this argument. A person (a pronoun or a recognised name)
-    must be allowed as such; a recognised place or organization must find either (the parser
-    often mistakes one for the other); anything else fits."""
+    """Whether the relation allows this argument: a person (a pronoun, or a name the parser
+    recognised in subject position) must be allowed as such; anything else fits, since the
+    parser's guesses for invented names (Hooli, Contoso) are unreliable."""
     if not allowed or kind in allowed:
         return True
-    if tok.lower_ in FIRST_PERSON or tok.lower_ in THIRD_PERSON or tok.ent_type_ == "PERSON":
+    if tok.lower_ in FIRST_PERSON or tok.lower_ in THIRD_PERSON:
         return False
-    if tok.ent_type_ in PLACE_OR_ORG_NER:
-        return bool(PLACE_OR_ORG & set(allowed))
-    return True
+    return not (tok.ent_type_ == "PERSON" and tok.dep_ in _SUBJECT_DEPS)
 
 
 def _is_question(sent: Any) -> bool:
-    text = sent.text.strip()
-    if not text.endswith("?"):
+    """A question asks rather than tells, unless it mentions the speaker's own people
+    ("Did you know my brother Sam lives in Oslo?")."""
+    if not sent.text.strip().endswith("?"):
         return False
-    first = next((t for t in sent if not t.is_punct), None)
-    return first is None or first.lower_ in QUESTION_START or True
+    return not any(t.lower_ == "my" and t.dep_ == "poss" and t.head.pos_ == "NOUN" for t in sent)
 
 
 def _conjuncts(tok: Any) -> list[Any]:
@@ -471,8 +451,17 @@ def _direct_objects(verb: Any) -> list[Any]:
         o for c in verb.children if c.dep_ in ("dobj", "attr", "oprd") for o in _conjuncts(c)
     ]
     out = []
-    for obj in objects:  # "I enjoy playing tennis" -> tennis
-        if obj.pos_ == "VERB":
+    for obj in objects:
+        naming = [
+            g
+            for c in obj.children
+            if c.dep_ == "acl" and c.lemma_ in NAMING_VERBS
+            for g in c.children
+            if g.dep_ in ("oprd", "dobj", "attr")
+        ]
+        if naming:  # "adopted a puppy named Biscuit" -> Biscuit
+            out.extend(naming)
+        elif obj.pos_ == "VERB":  # "I enjoy playing tennis" -> tennis
             inner = [c for c in obj.children if c.dep_ == "dobj"]
             out.extend(inner or [obj])
         else:
@@ -502,7 +491,9 @@ def _possessor(noun: Any) -> Any | None:
     for c in noun.children:
         if c.dep_ == "poss":
             return c
-    if noun.dep_ in ("dobj",) and noun.head.lemma_ in ("have", "get", "adopt"):
+    if noun.dep_ == "compound":  # "my cat Mochi" with "my" on the name
+        return next((c for c in noun.head.children if c.dep_ == "poss"), None)
+    if noun.dep_ == "dobj" and noun.head.lemma_ in ("have", "get", "adopt"):
         subs = _subjects(noun.head)
         return subs[0] if subs else None
     return None
@@ -510,14 +501,14 @@ def _possessor(noun: Any) -> Any | None:
 
 def _named(noun: Any) -> list[Any]:
     """The person a relational noun names: apposition, copula, compound or "named X"."""
-    names = [c for c in noun.children if c.dep_ == "appos"]
-    if names:
-        return [n for a in names for n in _conjuncts(a)]
+    introduced = _introduced(noun)
+    if introduced is not None:
+        return _conjuncts(introduced)
     if noun.dep_ == "compound" and noun.head.pos_ == "PROPN":
         return [noun.head]
     if noun.dep_ == "attr":  # "Emma is my sister"
         return [s for s in _subjects(noun.head) if s.pos_ == "PROPN"]
-    if noun.dep_ in ("nsubj",) and noun.head.lemma_ == "be":  # "My sister is Emma"
+    if noun.dep_ == "nsubj" and noun.head.lemma_ == "be":  # "My sister is Emma"
         return [c for c in noun.head.children if c.dep_ == "attr" and c.pos_ == "PROPN"]
     for c in noun.children:  # "a dog named Rex"
         if c.dep_ == "acl" and c.lemma_ in NAMING_VERBS:
@@ -525,21 +516,36 @@ def _named(noun: Any) -> list[Any]:
     return []
 
 
+def _introduced(noun: Any) -> Any | None:
+    """The name right after a relational noun: "my sister Emma" (an apposition, or a sibling
+    the parser hung on the same head, as in "My girlfriend Yumi is a nurse")."""
+    for c in noun.children:
+        if c.dep_ == "appos" and c.pos_ in ("PROPN", "NOUN") and c.text[:1].isupper():
+            return c
+    nxt = noun.doc[noun.i + 1] if noun.i + 1 < len(noun.doc) else None
+    if nxt is not None and nxt.pos_ == "PROPN" and nxt.head == noun.head and nxt.dep_ == noun.dep_:
+        return nxt
+    return None
+
+
 def _phrase(tok: Any) -> str:
     """The name a token stands for: its entity span, or the noun with its compounds/adjectives."""
     if tok.ent_type_ and tok.ent_iob_ in ("B", "I"):
         ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
         if ent is not None and ent.label_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL"):
-            words = [t for t in ent if t.pos_ not in ("DET",) and t.dep_ != "poss"]
-            return " ".join(t.text for t in words).strip(" .,'\"")
+            lead = [c for c in tok.lefts if c.dep_ == "compound" and c.i < ent.start]
+            kept = [t for t in ent if t.pos_ not in ("DET", "NOUN") and t.dep_ != "poss"]
+            while kept and kept[0].text[:1].islower():  # "dog Rex", "daughter Lily" -> the name
+                kept = kept[1:]
+            return " ".join(t.text for t in [*lead, *kept]).strip(" .,'\"")
     parts = [
         c
         for c in tok.lefts
-        if c.dep_ in ("compound", "amod", "nmod") and c.i == tok.i - 1 or c.dep_ == "compound"
+        if c.dep_ == "compound" or c.dep_ in ("amod", "nmod") and c.i == tok.i - 1
     ]
     words = sorted([*parts, tok], key=lambda t: t.i)
     text = " ".join(t.text for t in words)
-    return text if tok.pos_ == "PROPN" else text.lower()
+    return text if tok.pos_ == "PROPN" or tok.text[:1].isupper() else text.lower()
 
 
 def _default_type(allowed: list[str]) -> str:
