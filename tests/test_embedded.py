@@ -113,3 +113,24 @@ def test_other_embedding_size_is_refused(server: Memory, tmp_path: Path) -> None
         pass
     with pytest.raises(ConfigError, match="384-dimensional"):
         Memory({"store": {"home": home}, "embedder": {"provider": "hashing", "dimensions": 64}})
+
+
+def test_process_exits_cleanly_without_close_and_keeps_its_data(
+    server: Memory, tmp_path: Path
+) -> None:
+    """A script that never closes its Memory (and loads spaCy next to the JVM) must still exit
+    with status 0, and what it wrote must be there for the next process."""
+    home = tmp_path / "unclosed"
+    code = (
+        "import graphmem\n"
+        f"m = graphmem.Memory({{'store': {{'home': {str(home)!r}}}, "
+        "'embedder': {'provider': 'hashing', 'dimensions': 384}})\n"
+        "m.add({'role': 'user', 'content': 'I live in Oslo.', 'name': 'Ida'}, user_id='ida')\n"
+    )
+    first = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=180
+    )
+    assert first.returncode == 0, first.stderr[-2000:]
+    config: dict[str, Any] = {"store": {"home": str(home)}, "embedder": HASHING}
+    with Memory(config) as m:
+        assert [f["memory"] for f in m.get_all(user_id="ida")["results"]] == ["Ida lives in Oslo"]

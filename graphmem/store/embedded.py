@@ -196,6 +196,7 @@ def _free_port() -> int:
 def _start_jvm(home: Path, heap: str) -> None:
     """Start the JVM once per process, logging to <home>/log instead of the working directory."""
     import jpype
+    import jpype.config
     from arcadedb_embedded.jvm import start_jvm
 
     if jpype.isJVMStarted():
@@ -217,6 +218,9 @@ def _start_jvm(home: Path, heap: str) -> None:
     # Registered after JPype's own exit hook, so it runs first: a server still running when
     # the JVM shuts down would keep the process from exiting.
     atexit.register(_stop_all)
+    # With the servers stopped, destroying the JVM gains nothing, and JPype's DestroyJavaVM
+    # segfaults or hangs at exit when torch/spaCy are loaded in the same process (seen here).
+    jpype.config.destroy_jvm = False
 
 
 def _stop_all() -> None:
