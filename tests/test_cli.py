@@ -76,3 +76,33 @@ def test_cli_demo_shows_updates_and_history(cli) -> None:
     assert "v2 UPDATE Alice works at Globex" in out.stdout
     assert "(Alice)-[:LIVES_IN]->(Berlin)" in out.stdout
     assert "(Alice)-[:LIVES_IN]->(Lisbon)" not in out.stdout  # superseded, not current
+
+
+def test_cli_extract_prints_json_without_a_store(tmp_path: Path) -> None:
+    env = {**os.environ, "GRAPHMEM_HOME": str(tmp_path / "never-created")}
+    env.pop("NEO4J_URI", None)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "graphmem.cli",
+            "extract",
+            "My sister Emma moved to Rome last year.",
+            "--speaker",
+            "Ida",
+            "--date",
+            "2024-05-10",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    found = json.loads(out.stdout)
+    triples = {(r["subject"], r["relation"], r["object"]) for r in found["relations"]}
+    assert triples == {("Ida", "SIBLING_OF", "Emma"), ("Emma", "LIVES_IN", "Rome")}
+    moved = next(r for r in found["relations"] if r["relation"] == "LIVES_IN")
+    assert moved["valid_from"].startswith("2023-01-01")
+    assert not (tmp_path / "never-created").exists()  # no store was opened
