@@ -22,7 +22,7 @@ from .errors import NotFoundError, ValidationError
 from .extraction import Extractor, make_extractor
 from .filters import matches
 from .filters import validate as validate_filters
-from .messages import metadata_json, normalize_messages
+from .messages import Message, metadata_json, normalize_messages
 from .ontology import Ontology, RelationType, load_ontology
 from .reconcile import decide
 from .scope import Scope
@@ -137,25 +137,12 @@ class Memory:
                 for r in extraction.relations
                 if r.event != "NONE"
             ]
-        vectors = self.embedder.embed([m.content for m in msgs])
-        self._embed(facts)
+        vectors = self._embed(facts, [m.content for m in msgs])
         ids = [str(uuid.uuid4()) for _ in msgs]
 
         def work(tx: Tx) -> list[dict[str, Any]]:
             for episode_id, msg, vector in zip(ids, msgs, vectors, strict=True):
-                tx.run(
-                    "episode_create",
-                    id=episode_id,
-                    role=msg.role,
-                    name=msg.name,
-                    content=msg.content,
-                    content_hash=msg.content_hash(),
-                    occurred_at=occurred,
-                    now=now,
-                    metadata=meta,
-                    embedding=vector,
-                    **scope.params(),
-                )
+                _create_episode(tx, scope, episode_id, msg, occurred, now, meta, vector)
             events = [e for f in facts if (e := self._apply(tx, scope, f, ids, now))]
             mentioned = sorted({e[k] for e in events for k in ("source_id", "target_id")})
             for episode_id in ids:
@@ -223,8 +210,8 @@ class Memory:
         )
         if source is not None and (not isinstance(source, str) or not source.strip()):
             raise ValidationError("source must be a non-empty string (an episode id or text)")
-        self._embed([fact])
-        source_vec = self.embedder.embed([source])[0] if source else None
+        source_vecs = self._embed([fact], [source] if source else [])
+        source_vec = source_vecs[0] if source_vecs else None
         now = now_iso()
 
         def work(tx: Tx) -> dict[str, Any] | None:
@@ -252,45 +239,51 @@ class Memory:
             raise ValidationError(
                 f"data must be the new object name or a dict of {sorted(_UPDATE_KEYS)}"
             )
-        rel = self.ontology.relation(data.get("relation", current["relationship"]))
-        subject = _entity_name(data.get("subject", current["source"]), "subject")
-        object = _entity_name(data.get("object", current["target"]), "object")
-        start = to_iso(data.get("valid_from"), "valid_from")
-        end = to_iso(data.get("valid_to"), "valid_to")
-        _check_interval(start, end)
-        text = data.get("fact") or _fact_text(rel, subject, object)
-        if not isinstance(text, str) or not text.strip():
-            raise ValidationError("fact must be a non-empty string")
-        meta = metadata_json(metadata if metadata is not None else current["metadata"])
-        s_label = self.ontology.entity_label(current["source_type"] or _first(rel.subject))
-        o_label = self.ontology.entity_label(current["target_type"] or _first(rel.object))
-        s_vec, o_vec, f_vec = self.embedder.embed([subject, object, text])
+        fact = self._prepare(
+            data.get("subject", current["source"]),
+            data.get("relation", current["relationship"]),
+            data.get("object", current["target"]),
+            subject_type=current["source_type"],
+            object_type=current["target_type"],
+            valid_from=data.get("valid_from"),
+            valid_to=data.get("valid_to"),
+            metadata=metadata_json(metadata if metadata is not None else current["metadata"]),
+            confidence=current["confidence"],
+            expiration_date=current["expiration_date"],
+            immutable=current["immutable"],
+        )
+        if "fact" in data:
+            if not isinstance(data["fact"], str) or not data["fact"].strip():
+                raise ValidationError("fact must be a non-empty string")
+            fact.text = data["fact"].strip()
+        self._embed([fact])
+        s_vec, o_vec, f_vec = fact.vectors
         scope = Scope.of(current["user_id"], current["agent_id"], current["run_id"])
         now = now_iso()
 
         def work(tx: Tx) -> dict[str, Any]:
-            _close(tx, current, "superseded", start or now, now)
-            s_id = self._entity(tx, scope, subject, s_label, s_vec, now)
-            o_id = self._entity(tx, scope, object, o_label, o_vec, now)
+            _close(tx, current, "superseded", fact.start or now, now)
+            s_id = self._entity(tx, scope, fact.subject, fact.s_label, s_vec, now)
+            o_id = self._entity(tx, scope, fact.object, fact.o_label, o_vec, now)
             assert s_id is not None and o_id is not None
             event = self._create_version(
                 tx,
                 scope,
-                rel.name,
+                fact.rel.name,
                 s_id,
                 o_id,
                 memory_id=memory_id,
                 version=current["version"] + 1,
-                fact=text,
-                valid_from=start or now,
-                valid_to=end,
+                fact=fact.text,
+                valid_from=fact.start or now,
+                valid_to=fact.end,
                 now=now,
                 created_at=current["created_at"] or now,
                 episode_ids=[],
-                confidence=current["confidence"],
-                metadata=meta,
-                expiration_date=current["expiration_date"],
-                immutable=current["immutable"],
+                confidence=fact.confidence,
+                metadata=fact.metadata,
+                expiration_date=fact.expires,
+                immutable=fact.immutable,
                 embedding=f_vec,
             )
             return {**event, "event": "UPDATE", "previous_memory": current["memory"]}
@@ -453,19 +446,7 @@ class Memory:
             return [source]
         episode_id = str(uuid.uuid4())
         msg = normalize_messages({"role": "source", "content": source})[0]
-        tx.run(
-            "episode_create",
-            id=episode_id,
-            role=msg.role,
-            name=None,
-            content=msg.content,
-            content_hash=msg.content_hash(),
-            occurred_at=now,
-            now=now,
-            metadata=None,
-            embedding=vector,
-            **scope.params(),
-        )
+        _create_episode(tx, scope, episode_id, msg, now, now, None, vector)
         return [episode_id]
 
     def _prepare(
@@ -509,12 +490,16 @@ class Memory:
             text=_fact_text(rel, subject, object),
         )
 
-    def _embed(self, facts: list[_Fact]) -> None:
-        """Embed the names and sentences of all facts in one batch."""
-        texts = [t for f in facts for t in (f.subject, f.object, f.text)]
+    def _embed(self, facts: list[_Fact], extra: list[str] | None = None) -> list[list[float]]:
+        """Embed the names and sentences of all facts, plus `extra` texts (messages, a
+        source), in ONE model call; set the facts' vectors and return the extra ones."""
+        extra = extra or []
+        texts = [*extra, *(t for f in facts for t in (f.subject, f.object, f.text))]
         vectors = self.embedder.embed(texts)
+        rest = vectors[len(extra) :]
         for i, fact in enumerate(facts):
-            fact.vectors = (vectors[3 * i], vectors[3 * i + 1], vectors[3 * i + 2])
+            fact.vectors = (rest[3 * i], rest[3 * i + 1], rest[3 * i + 2])
+        return vectors[: len(extra)]
 
     def _apply(
         self, tx: Tx, scope: Scope, fact: _Fact, episode_ids: list[str], now: str
@@ -639,6 +624,31 @@ class _Fact:
     replaces: str | None
     text: str
     vectors: tuple[list[float], list[float], list[float]] = field(default=((), (), ()))  # type: ignore[assignment]
+
+
+def _create_episode(
+    tx: Tx,
+    scope: Scope,
+    episode_id: str,
+    msg: Message,
+    occurred_at: str,
+    now: str,
+    metadata: str | None,
+    vector: list[float] | None,
+) -> None:
+    tx.run(
+        "episode_create",
+        id=episode_id,
+        role=msg.role,
+        name=msg.name,
+        content=msg.content,
+        content_hash=msg.content_hash(),
+        occurred_at=occurred_at,
+        now=now,
+        metadata=metadata,
+        embedding=vector,
+        **scope.params(),
+    )
 
 
 def _scope_kwargs(scope: Scope) -> dict[str, Any]:

@@ -269,3 +269,29 @@ def test_negation_retracts_a_current_fact(memory: Memory, user: str) -> None:
     out = memory.add("Nia no longer lives in Oslo.", user_id=user)
     assert [(e["event"], e["memory"]) for e in out["results"]] == [("DELETE", "Nia lives in Oslo")]
     assert [h["event"] for h in memory.history(out["results"][0]["id"])] == ["ADD", "DELETE"]
+
+
+def test_each_write_calls_the_embedding_model_once(memory: Memory, user: str) -> None:
+    calls: list[int] = []
+    embed = memory.embedder.embed
+
+    def counting(texts):  # the real embedder, counted (embedding is half a write's cost)
+        calls.append(len(texts))
+        return embed(texts)
+
+    memory.embedder.embed = counting  # type: ignore[method-assign]
+    try:
+        memory.add(
+            {"role": "user", "content": "I live in Oslo and love jazz.", "name": "Ida"},
+            user_id=user,
+        )
+        assert calls == [1 + 2 * 3]  # the message, then name, name, sentence per fact
+        calls.clear()
+        memory.add_relation("Ida", "KNOWS", "Ola", user_id=user, source="met at work")
+        assert calls == [1 + 3]
+        calls.clear()
+        mid = memory.get_all(user_id=user, filters={"relationship": "KNOWS"})["results"][0]["id"]
+        memory.update(mid, "Per")
+        assert calls == [3]
+    finally:
+        del memory.embedder.embed
