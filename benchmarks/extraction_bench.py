@@ -4,7 +4,7 @@ Measures:
 
 1. **Gold set** (``benchmarks/data/extraction_gold.jsonl``, conversational messages written for
    this project): micro precision / recall / F1 over triples (subject, relation, object,
-   negated), names compared by ``graphmem.memory.name_key``. A symmetric relation is accepted in
+   negated), names compared by ``graphmem.resolve.name_key``. A symmetric relation is accepted in
    either direction, an ``inverse`` relation with swapped arguments, and a negated relation that
    declares a ``negation`` as that relation ("don't like" = DISLIKES). Per-tag and per-relation
    breakdowns; the share of non-memorable messages that yield no relation; temporal accuracy
@@ -42,8 +42,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graphmem.memory import name_key  # noqa: E402
 from graphmem.ontology import Ontology, RelationType, load_ontology  # noqa: E402
+from graphmem.resolve import name_key  # noqa: E402
 
 GOLD = ROOT / "benchmarks" / "data" / "extraction_gold.jsonl"
 CONLL = ROOT.parent / "shared" / "data" / "conll04" / "dev.txt"

@@ -1,12 +1,13 @@
 // Creates one version of one fact as a typed relationship (type checked before substitution).
-// params: subject_id, object_id, id, memory_id, version, fact, owner, user_id, agent_id, run_id, valid_from, valid_to, now, created_at, episode_ids, confidence, metadata, expiration_date, immutable, embedding
+// params: subject_id, object_id, id, memory_id, version, fact, status, owner, user_id, agent_id, run_id, valid_from, valid_to, now, expired_at, created_at, episode_ids, confidence, metadata, expiration_date, immutable, embedding
 MATCH (s:Entity {id: $subject_id})
 MATCH (o:Entity {id: $object_id})
 CREATE (s)-[r:__TYPE__ {
-  id: $id, memory_id: $memory_id, version: $version, fact: $fact, status: 'current',
+  id: $id, memory_id: $memory_id, version: $version, fact: $fact, status: $status,
   owner: $owner, user_id: $user_id, agent_id: $agent_id, run_id: $run_id,
   valid_from: datetime($valid_from), valid_to: datetime($valid_to),
-  recorded_at: datetime($now), created_at: datetime($created_at),
+  recorded_at: datetime($now), expired_at: datetime($expired_at),
+  created_at: datetime($created_at),
   episode_ids: $episode_ids, confidence: $confidence, metadata: $metadata,
   expiration_date: datetime($expiration_date), immutable: $immutable, embedding: $embedding
 }]->(o)

@@ -71,3 +71,11 @@ class Scope(BaseModel):
             "agent_id": self.agent_id,
             "run_id": self.run_id,
         }
+
+    def narrow(self) -> dict[str, Any]:
+        """Query parameters of statements that select by owner and the narrowing ids."""
+        return {"owner": self.owner, "agent_id": self.agent_id, "run_id": self.run_id}
+
+    def ids(self) -> dict[str, Any]:
+        """The scope as the keyword arguments of the public API."""
+        return {"user_id": self.user_id, "agent_id": self.agent_id, "run_id": self.run_id}

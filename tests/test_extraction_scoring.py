@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from graphmem.extraction.models import ExtractedRelation, Extraction
-from graphmem.memory import name_key
 from graphmem.ontology import load_ontology
+from graphmem.resolve import name_key
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location(

@@ -8,10 +8,10 @@ import pytest
 
 from graphmem import ConfigError, InvalidNameError, MemoryConfig, ScopeError, ValidationError
 from graphmem.filters import matches, validate
-from graphmem.memory import name_key
 from graphmem.messages import metadata_json, normalize_messages
 from graphmem.ontology import load_ontology, relation_type_name
 from graphmem.reconcile import decide
+from graphmem.resolve import name_key
 from graphmem.scope import Scope
 from graphmem.store.queries import Query, load
 from graphmem.times import to_iso

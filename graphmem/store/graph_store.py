@@ -21,10 +21,15 @@ from ..config import StoreConfig, default_home
 from ..errors import ConfigError, StoreError
 from . import dialect as dialects
 from .embedded import EmbeddedServer
-from .queries import load
+from .queries import load, prepare
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds to wait before retry number `attempt + 1`: capped exponential, jittered."""
+    return min(0.05 * 2**attempt, 1.0) * (0.5 + random.random())
 
 
 class Tx:
@@ -43,10 +48,8 @@ class Tx:
         **params: Any,
     ) -> list[dict[str, Any]]:
         """Run `cypher/<query_name>.cypher`; `rel_type`/`label` fill its checked placeholders."""
-        query = load(query_name)
-        query.check_params(params)
-        result = self._tx.run(query.render(rel_type=rel_type, label=label), params)
-        return [record.data() for record in result]
+        text = prepare(query_name, params, rel_type=rel_type, label=label)
+        return [record.data() for record in self._tx.run(text, params)]
 
 
 class GraphStore:
@@ -69,9 +72,10 @@ class GraphStore:
             uri, auth = endpoint.bolt_uri, (endpoint.user, endpoint.password)
             self.dialect = dialects.ARCADEDB
             self.database = "graphmem"
+        self.uri, self.auth = uri, auth
         # Embedded ArcadeDB can fail concurrent writers with EntityNotFound: serialize them.
-        serialize = self._server is not None
-        self._write_lock: threading.Lock | None = threading.Lock() if serialize else None
+        self.serialize_writes = self._server is not None
+        self._write_lock = threading.Lock() if self.serialize_writes else None
         try:
             self._driver: neo4j.Driver | None = neo4j.GraphDatabase.driver(uri, auth=auth)
             self._driver.verify_connectivity()
@@ -113,7 +117,7 @@ class GraphStore:
                     return call(session)
             except Neo4jError as exc:
                 if attempt + 1 < attempts and dialects.is_retryable(exc):
-                    time.sleep(min(0.05 * 2**attempt, 1.0) * (0.5 + random.random()))
+                    time.sleep(retry_delay(attempt))
                     continue
                 raise StoreError(f"graph store error: {exc}") from exc
         raise AssertionError("unreachable")

@@ -66,3 +66,10 @@ def load(name: str) -> Query:
         else frozenset(p.strip() for p in declared.split(",") if p.strip())
     )
     return Query(name=name, text=text, params=params)
+
+
+def prepare(name: str, params: dict[str, Any], *, rel_type: str | None, label: str | None) -> str:
+    """The checked text of `cypher/<name>.cypher` for these parameters, type and label."""
+    query = load(name)
+    query.check_params(params)
+    return query.render(rel_type=rel_type, label=label)
