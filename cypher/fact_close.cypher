@@ -1,7 +1,9 @@
-// Closes the current version of a fact (superseded or deleted); the relationship is kept.
+// Closes the current version of a fact (superseded, deleted or expired); the relationship is
+// kept. Its validity ends at $valid_to, never before it began.
 // params: subject_id, id, status, valid_to, now
 MATCH (s:Entity {id: $subject_id})-[r]->()
 WHERE r.id = $id AND r.status = 'current'
+WITH r, coalesce(r.valid_to, datetime($valid_to)) AS end
 SET r.status = $status, r.expired_at = datetime($now),
-    r.valid_to = coalesce(r.valid_to, datetime($valid_to))
+    r.valid_to = CASE WHEN r.valid_from IS NOT NULL AND end < r.valid_from THEN r.valid_from ELSE end END
 RETURN r.id AS id

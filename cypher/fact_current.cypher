@@ -1,7 +1,8 @@
-// Current facts of one type leaving one subject, within a scope (reconciliation candidates).
-// params: subject_id, type_name, owner, agent_id, run_id
+// Current facts leaving one entity with a type in $types, within a scope (reconciliation
+// candidates: the same relation, and those it contradicts).
+// params: subject_id, types, owner, agent_id, run_id
 MATCH (s:Entity {id: $subject_id})-[r]->(o:Entity)
-WHERE type(r) = $type_name AND r.status = 'current' AND r.owner = $owner
+WHERE type(r) IN $types AND r.status = 'current' AND r.owner = $owner
   AND ($agent_id IS NULL OR r.agent_id = $agent_id)
   AND ($run_id IS NULL OR r.run_id = $run_id)
 RETURN r {.*, embedding: null} AS r, type(r) AS relationship,

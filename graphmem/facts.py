@@ -34,7 +34,6 @@ class Fact:
     immutable: bool
     negated: bool
     replaces: str | None
-    inferred: bool
     text: str
     vectors: tuple[list[float], list[float], list[float]] = field(default=([], [], []))
 
@@ -55,13 +54,14 @@ def prepare(
     immutable: bool = False,
     negated: bool = False,
     replaces: str | None = None,
-    inferred: bool = False,
 ) -> Fact:
-    """Validate a candidate fact completely, before anything is written.
-
-    `inferred` marks facts an extractor found (they may never change an immutable memory).
-    """
+    """Validate a candidate fact completely, before anything is written."""
     rel = ontology.relation(relation)
+    if rel.inverse and rel.cardinality == "many":  # store "Bob manages Ann" as Ann REPORTS_TO Bob
+        inverse = ontology.relation(rel.inverse)
+        if inverse.cardinality == "one":
+            rel, subject, object = inverse, object, subject
+            subject_type, object_type = object_type, subject_type
     subject, object = _entity_name(subject, "subject"), _entity_name(object, "object")
     start, end = to_iso(valid_from, "valid_from"), to_iso(valid_to, "valid_to")
     if start and end and end < start:
@@ -82,7 +82,6 @@ def prepare(
         immutable=bool(immutable),
         negated=negated,
         replaces=replaces,
-        inferred=inferred,
         text=fact_text(rel, subject, object),
     )
 

@@ -1,13 +1,26 @@
 """Reconciliation: what a candidate fact does to the current ones (ADD, UPDATE, DELETE, NOOP).
 
-Driven by the ontology. The same object again is a NOOP (provenance grows, no duplicate
-edge); a functional relation (cardinality one) with a new object UPDATEs the same memory;
-anything else is a new fact.
+Driven by the ontology, for facts from `add()` (offline or LLM extraction) and `add_relation()`:
+
+* the same fact again (also seen from the other end of a symmetric or inverse relation) is a
+  NOOP: its provenance grows, no duplicate edge;
+* a fact contradicting a current one on the same object (DISLIKES vs LIKES) UPDATEs that
+  memory to the new relation; a negated fact ("no longer friends") DELETEs the one it denies;
+* a functional relation (cardinality one) with a new object UPDATEs the same memory, unless
+  the new fact is older than the current one (it arrived late): then it becomes a closed
+  version in its place in the chain, and the current value stays;
+* an immutable memory is never changed this way (only by `update`/`delete`): the candidate
+  is dropped with event NONE; an expired one is closed first (status "expired");
+* anything else is a new memory (ADD).
 
 >>> from graphmem.ontology import RelationType
 >>> lives_in = RelationType(name="LIVES_IN", cardinality="one")
->>> decide(lives_in, "berlin", [{"target_id": "paris"}]).event
+>>> berlin = {"id": "m1", "other_id": "berlin", "kind": "same", "valid_from": "2020-01-01",
+...           "immutable": False}
+>>> decide(lives_in, "paris", [berlin], start="2024-01-01").event
 'UPDATE'
+>>> decide(lives_in, "paris", [berlin], start="2019-01-01").historical
+True
 """
 
 from __future__ import annotations
@@ -20,77 +33,146 @@ from . import records
 from .context import Context
 from .effects import TxSteps, run
 from .facts import Fact, close_version, create_version
-from .ontology import RelationType
+from .ontology import Ontology, RelationType
 from .resolve import entity_id
 from .scope import Scope
+
+Event = Literal["ADD", "UPDATE", "DELETE", "NOOP", "NONE"]
 
 
 @dataclass(frozen=True)
 class Decision:
-    """What to do with a candidate: the event, the fact it repeats or replaces, what to close."""
+    """What to do with a candidate: the event, the memory it repeats, replaces or deletes,
+    which current versions to close, and whether it is written as a closed past version."""
 
-    event: Literal["ADD", "UPDATE", "NOOP"]
+    event: Event
     existing: dict[str, Any] | None = None
     close: list[dict[str, Any]] = field(default_factory=list)
+    historical: bool = False
+    reason: str | None = None
 
 
-def decide(relation: RelationType, object_id: str, current: list[dict[str, Any]]) -> Decision:
-    """`current` are the current facts of this type leaving the same subject, newest first."""
-    for fact in current:
-        if fact["target_id"] == object_id:
-            return Decision("NOOP", existing=fact)
-    if relation.cardinality == "one" and current:
-        return Decision("UPDATE", existing=current[0], close=list(current))
+def decide(
+    relation: RelationType,
+    object_id: str,
+    related: list[dict[str, Any]],
+    *,
+    start: str | None,
+    negated: bool = False,
+    replaces: str | None = None,
+) -> Decision:
+    """Decide from `related`: the subject's current facts of this relation (`kind` "same",
+    seen from either end for symmetric and inverse relations) and of the relations it
+    contradicts (`kind` "contradicts"), each with `other_id`, the entity at the other end.
+    Newest first. `start` is when the candidate became true (its valid_from, else the time
+    of the message)."""
+    same = [f for f in related if f["kind"] == "same"]
+    match = [f for f in same if f["other_id"] == object_id]
+    if negated:
+        if not match:
+            return Decision("NONE", reason="nothing current to retract")
+        return _unless_immutable(Decision("DELETE", existing=match[0], close=match))
+    if match:
+        return Decision("NOOP", existing=match[0])
+    opposed = [f for f in related if f["kind"] == "contradicts" and f["other_id"] == object_id]
+    if opposed:
+        return _unless_immutable(Decision("UPDATE", existing=opposed[0], close=opposed))
+    named = [f for f in related if replaces and f["id"] == replaces]
+    if named:  # an LLM said which memory this one updates
+        return _unless_immutable(Decision("UPDATE", existing=named[0], close=named))
+    if relation.cardinality == "one" and same:
+        newest = max(same, key=lambda f: f["valid_from"] or "")
+        if start and newest["valid_from"] and start < newest["valid_from"]:
+            return Decision("ADD", existing=newest, historical=True)
+        return _unless_immutable(Decision("UPDATE", existing=newest, close=same))
     return Decision("ADD")
 
 
+def _unless_immutable(decision: Decision) -> Decision:
+    if any(f.get("immutable") for f in decision.close):
+        return Decision("NONE", existing=decision.existing, reason="immutable")
+    return decision
+
+
+def related_types(ontology: Ontology, rel: RelationType) -> tuple[list[str], list[str]]:
+    """Relationship types to look up leaving and entering the subject: the relation itself,
+    its symmetric/inverse views, and what it contradicts (with theirs).
+
+    >>> from graphmem.ontology import load_ontology
+    >>> onto = load_ontology()
+    >>> related_types(onto, onto.relation("PARENT_OF"))
+    (['PARENT_OF'], ['CHILD_OF'])
+    """
+    out, into = [], []
+    for name in [rel.name, *rel.contradicts]:
+        r = rel if name == rel.name else ontology.relation(name)
+        out.append(r.name)
+        if r.symmetric:
+            into.append(r.name)
+        if r.inverse:
+            into.append(r.inverse)
+    return out, into
+
+
 def apply_fact(
-    ctx: Context, scope: Scope, fact: Fact, episode_ids: list[str], occurred: str, now: str
+    ctx: Context,
+    scope: Scope,
+    fact: Fact,
+    episode_ids: list[str],
+    said_at: str | None,
+    now: str,
 ) -> TxSteps[dict[str, Any] | None]:
-    """Reconcile one fact with the current ones and write the outcome; the event or None."""
+    """Reconcile one fact with the current ones and write the outcome; its event, or None
+    when a negation finds nothing to retract. A fact without its own valid_from starts when
+    it was said (`said_at`, the message's timestamp), or is open-ended when that is unknown."""
     s_vec, o_vec, _ = fact.vectors
-    if fact.negated:  # retract what is denied; never create entities for it
-        s_id = yield from entity_id(scope, fact.subject, fact.s_label, s_vec, now, create=False)
-        o_id = yield from entity_id(scope, fact.object, fact.o_label, o_vec, now, create=False)
-        if s_id is None or o_id is None:
+    create = not fact.negated  # a denial never creates entities
+    s_id = yield from entity_id(ctx, scope, fact.subject, fact.s_label, s_vec, now, create)
+    o_id = yield from entity_id(ctx, scope, fact.object, fact.o_label, o_vec, now, create)
+    if s_id is None or o_id is None:
+        return None
+    start = fact.start or said_at
+    changed_at = start or now
+    related = yield from _related(ctx, scope, fact.rel, s_id, now)
+    decision = decide(
+        fact.rel, o_id, related, start=start, negated=fact.negated, replaces=fact.replaces
+    )
+    old = decision.existing
+    if decision.event == "NONE":
+        if old is None:
             return None
-        current = yield from current_facts(scope, s_id, fact.rel.name)
-        denied = [f for f in current if f["target_id"] == o_id]
-        for old in denied:
-            yield from close_version(old, "deleted", fact.end or now, now)
-        if not denied:
-            return None
+        return {**_public(old), "event": "NONE", "reason": decision.reason}
+    if decision.event == "NOOP":
+        assert old is not None
+        yield from run(
+            "fact_add_provenance",
+            subject_id=old["source_id"],
+            id=old["version_id"],
+            episode_ids=episode_ids,
+        )
+        return {**_public(old), "event": "NOOP"}
+    deleting = decision.event == "DELETE"
+    for closing in decision.close:  # a denial says when it ended; a change, when it changed
+        ended_at = (fact.end or changed_at) if deleting else changed_at
+        yield from close_version(closing, "deleted" if deleting else "superseded", ended_at, now)
+    if deleting:
+        assert old is not None
         return {
-            **denied[0],
+            **_public(old),
             "event": "DELETE",
             "status": "deleted",
             "expired_at": now,
-            "previous_memory": denied[0]["memory"],
+            "previous_memory": old["memory"],
         }
-    s_id = yield from entity_id(scope, fact.subject, fact.s_label, s_vec, now)
-    o_id = yield from entity_id(scope, fact.object, fact.o_label, o_vec, now)
-    assert s_id is not None and o_id is not None
-    current = yield from current_facts(scope, s_id, fact.rel.name)
-    decision = decide(fact.rel, o_id, current)
-    if decision.event == "NOOP":
-        assert decision.existing is not None
-        yield from run(
-            "fact_add_provenance",
-            subject_id=s_id,
-            id=decision.existing["version_id"],
-            episode_ids=episode_ids,
-        )
-        return {**decision.existing, "event": "NOOP"}
-    previous, close = decision.existing, list(decision.close)
-    if previous is None and fact.replaces:  # an LLM named the memory this one updates
-        target = [f for f in current if f["id"] == fact.replaces]
-        previous, close = (target[0], target) if target else (None, [])
+    if decision.historical:
+        assert old is not None
+        assert start is not None  # decide() places only dated facts in the past
+        event = yield from _insert_past(scope, fact, s_id, o_id, old, start, episode_ids, now)
+        return event
     memory_id, version, created = str(uuid.uuid4()), 1, now
-    if previous is not None:
-        memory_id, version = previous["id"], previous["version"] + 1
-        created = previous["created_at"] or now
-        for old in close:
-            yield from close_version(old, "superseded", fact.start or now, now)
+    if old is not None:
+        memory_id, version, created = old["id"], old["version"] + 1, old["created_at"] or now
+    ended = fact.end is not None and fact.end <= (said_at or now)
     event = yield from create_version(
         scope,
         fact,
@@ -98,22 +180,98 @@ def apply_fact(
         o_id,
         memory_id=memory_id,
         version=version,
-        valid_from=fact.start,
+        valid_from=start,
         now=now,
         created_at=created,
         episode_ids=episode_ids,
+        status="superseded" if ended else "current",
+        expired_at=now if ended else None,
     )
-    event["event"] = "ADD" if previous is None else "UPDATE"
-    if previous is not None:
-        event["previous_memory"] = previous["memory"]
+    event["event"] = decision.event
+    if old is not None:
+        event["previous_memory"] = old["memory"]
     return event
 
 
-def current_facts(scope: Scope, subject_id: str, rel_type: str) -> TxSteps[list[dict[str, Any]]]:
-    """Current facts of one type leaving a subject in the scope, newest first."""
-    rows = yield from run(
-        "fact_current", subject_id=subject_id, type_name=rel_type, **scope.narrow()
+def _insert_past(
+    scope: Scope,
+    fact: Fact,
+    s_id: str,
+    o_id: str,
+    current: dict[str, Any],
+    start: str,
+    episode_ids: list[str],
+    now: str,
+) -> TxSteps[dict[str, Any]]:
+    """Place a late fact in the chain of `current`'s memory by valid time: a closed version
+    that ends where the next one begins; later versions are renumbered."""
+    rows = yield from run("fact_chain", entity_id=s_id, memory_id=current["id"])
+    chain = [records.fact(r) for r in rows]
+    later = [v for v in chain if v["valid_from"] and v["valid_from"] > start]
+    earlier = [v for v in chain if v not in later]
+    ends = [e for e in (fact.end, later[0]["valid_from"] if later else None) if e]
+    valid_to = min(ends) if ends else current["valid_from"]
+    before = earlier[-1] if earlier else None
+    if (
+        before
+        and before["status"] != "current"
+        and (not before["valid_to"] or before["valid_to"] > start)
+    ):
+        yield from _retime(earlier[-1], earlier[-1]["version"], start)
+    for v in reversed(later):
+        yield from _retime(v, v["version"] + 1, v["valid_to"])
+    position = later[0]["version"] if later else current["version"] + 1
+    event = yield from create_version(
+        scope,
+        fact,
+        s_id,
+        o_id,
+        memory_id=current["id"],
+        version=position,
+        valid_from=start,
+        valid_to=valid_to,
+        now=now,
+        created_at=current["created_at"] or now,
+        episode_ids=episode_ids,
+        status="superseded",
+        expired_at=now,
     )
-    facts = [records.fact(row) for row in rows]
-    facts.sort(key=lambda f: f["recorded_at"] or "", reverse=True)
-    return facts
+    return {**event, "event": "ADD", "previous_memory": None}
+
+
+def _retime(version: dict[str, Any], number: int, valid_to: str | None) -> TxSteps[None]:
+    yield from run(
+        "fact_retime",
+        subject_id=version["source_id"],
+        id=version["version_id"],
+        version=number,
+        valid_to=valid_to,
+    )
+
+
+def _related(
+    ctx: Context, scope: Scope, rel: RelationType, subject_id: str, now: str
+) -> TxSteps[list[dict[str, Any]]]:
+    """The subject's current facts `decide` looks at, newest first; expired ones are closed
+    on the way (they are no longer current in reads either)."""
+    out, into = related_types(ctx.ontology, rel)
+    rows = yield from run("fact_current", subject_id=subject_id, types=out, **scope.narrow())
+    rows_in = yield from run("fact_current_in", object_id=subject_id, types=into, **scope.narrow())
+    same_names = {rel.name, *([rel.inverse] if rel.inverse else [])}
+    found: dict[str, dict[str, Any]] = {}
+    for row in [*rows, *rows_in]:
+        f = records.fact(row)
+        if f["version_id"] in found:
+            continue
+        if f["expiration_date"] and f["expiration_date"] <= now:
+            yield from close_version(f, "expired", f["expiration_date"], now)
+            continue
+        leaving = f["source_id"] == subject_id
+        f["other_id"] = f["target_id"] if leaving else f["source_id"]
+        f["kind"] = "same" if f["relationship"] in same_names else "contradicts"
+        found[f["version_id"]] = f
+    return sorted(found.values(), key=lambda f: f["recorded_at"] or "", reverse=True)
+
+
+def _public(fact: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in fact.items() if k not in ("kind", "other_id")}

@@ -1,13 +1,83 @@
-"""Entity resolution inside an owner's namespace: which node a name in a fact refers to."""
+"""Entity resolution inside an owner's namespace: which node a name in a fact refers to.
+
+In order: the exact normalized name; an alias; the name without titles or company suffixes;
+for people, a first name (or nickname) that fits exactly one known person ("Emma" and
+"my sister Emma Stone"; "Bob Smith" and "Robert Smith"); a close spelling; and finally a
+near-identical name vector from the entity index. Types must be compatible. A name found
+another way than exactly becomes an alias (and a fuller person name becomes the name), so
+aliases accumulate and the next lookup is exact.
+
+>>> people = [{"id": "e1", "name": "Emma Stone", "type": "Person", "aliases": []}]
+>>> match_name("Emma", "Person", people)
+'e1'
+>>> match_name("Emma", "Place", people) is None
+True
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 import uuid
+from collections.abc import Sequence
+from difflib import SequenceMatcher
+from typing import Any
 
+from .context import Context
 from .effects import TxSteps, run
+from .ontology import DEFAULT_ENTITY_TYPE
 from .scope import Scope
+
+# Cosine above which two names of compatible type are taken for the same entity.
+VECTOR_MATCH = 0.93
+# Spelling similarity (difflib ratio of normalized names) for the same.
+FUZZY_MATCH = 0.92
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx"})
+_SUFFIXES = frozenset(
+    {"inc", "corp", "corporation", "ltd", "llc", "co", "company", "gmbh", "plc", "ag", "sa"}
+)
+_NICKNAMES = {
+    "robert": ("bob", "rob", "robbie", "bobby"),
+    "william": ("bill", "will", "billy", "liam"),
+    "elizabeth": ("liz", "beth", "lizzie", "betty", "eliza"),
+    "james": ("jim", "jimmy", "jamie"),
+    "michael": ("mike", "mikey", "mick"),
+    "katherine": ("kate", "katie", "kathy", "kat"),
+    "catherine": ("cathy", "cat"),
+    "thomas": ("tom", "tommy"),
+    "david": ("dave", "davey"),
+    "daniel": ("dan", "danny"),
+    "christopher": ("chris",),
+    "alexander": ("alex", "sasha"),
+    "alexandra": ("alex", "sasha", "lexi"),
+    "samuel": ("sam", "sammy"),
+    "samantha": ("sam", "sammy"),
+    "benjamin": ("ben", "benny"),
+    "joseph": ("joe", "joey"),
+    "anthony": ("tony",),
+    "nicholas": ("nick", "nicky"),
+    "matthew": ("matt",),
+    "andrew": ("andy", "drew"),
+    "steven": ("steve",),
+    "stephen": ("steve",),
+    "jennifer": ("jen", "jenny"),
+    "margaret": ("maggie", "meg", "peggy"),
+    "richard": ("rick", "rich", "dick"),
+    "edward": ("ed", "eddie", "ted"),
+    "charles": ("charlie", "chuck"),
+    "patricia": ("pat", "patty", "trish"),
+    "susan": ("sue", "susie"),
+    "deborah": ("deb", "debbie"),
+    "jonathan": ("jon", "jonny"),
+    "timothy": ("tim", "timmy"),
+    "gregory": ("greg",),
+    "zachary": ("zach", "zack"),
+    "victoria": ("vicky", "tori"),
+    "rebecca": ("becky", "becca"),
+    "abigail": ("abby",),
+    "jessica": ("jess", "jessie"),
+}
+_CANONICAL = {nick: full for full, nicks in _NICKNAMES.items() for nick in nicks}
 
 
 def name_key(name: str) -> str:
@@ -21,22 +91,75 @@ def name_key(name: str) -> str:
     return " ".join(text.split())
 
 
+def core_key(name: str) -> str:
+    """The name key without titles and company suffixes.
+
+    >>> core_key("Dr. Alice Smith"), core_key("Globex Corporation")
+    ('alice smith', 'globex')
+    """
+    words = name_key(name).split()
+    while len(words) > 1 and words[0] in _TITLES:
+        words = words[1:]
+    while len(words) > 1 and words[-1] in _SUFFIXES:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def match_name(name: str, label: str, entities: Sequence[dict[str, Any]]) -> str | None:
+    """The id of the one entity in `entities` (each with id, name, type, aliases) that `name`
+    refers to by the rules above, short of vectors; None when none or several fit."""
+    candidates = [e for e in entities if _compatible(label, e["type"])]
+    key, core = name_key(name), core_key(name)
+    for rule in (
+        lambda e: key in {name_key(a) for a in e["aliases"] or []},
+        lambda e: core == core_key(e["name"]),
+        lambda e: _same_person(core, core_key(e["name"])) if _is_person(label, e) else False,
+        lambda e: (
+            len(core) >= 5
+            and SequenceMatcher(None, core, core_key(e["name"])).ratio() >= FUZZY_MATCH
+        ),
+    ):
+        found = {e["id"] for e in candidates if rule(e)}
+        if len(found) == 1:
+            return found.pop()
+        if found:  # ambiguous: a later rule would be no better
+            return None
+    return None
+
+
 def entity_id(
+    ctx: Context,
     scope: Scope,
     name: str,
     label: str,
-    vector: list[float],
+    vector: Sequence[float],
     now: str,
     create: bool = True,
 ) -> TxSteps[str | None]:
-    """The id of the owner's entity called `name`, created if missing (unless `create` is
-    False: then None)."""
+    """The id of the owner's entity `name` refers to, created if there is none (unless
+    `create` is False: then None)."""
     key = name_key(name)
     found = yield from run("entity_find", owner=scope.owner, name_key=key)
     if found:
         if create:
             yield from run("entity_mentioned", id=found[0]["id"], now=now)
         return str(found[0]["id"])
+    rows = yield from run("entity_names", owner=scope.owner)
+    match = match_name(name, label, rows)
+    if match is None and vector:
+        near = yield from run("entity_vector_scan", owner=scope.owner, vector=list(vector), k=3)
+        close = [
+            r
+            for r in near
+            if ctx.dialect.cosine_from_function(r["score"]) >= VECTOR_MATCH
+            and _compatible(label, r["type"])
+        ]
+        match = str(close[0]["id"]) if close else None
+    if match is not None:
+        if create:
+            entity = next((r for r in rows if r["id"] == match), None)
+            yield from _alias(match, name, entity, now)
+        return match
     if not create:
         return None
     new_id = str(uuid.uuid4())
@@ -48,7 +171,47 @@ def entity_id(
         name=name,
         name_key=key,
         type=label,
-        embedding=vector,
+        embedding=list(vector),
         now=now,
     )
     return new_id
+
+
+def _alias(entity_id: str, name: str, entity: dict[str, Any] | None, now: str) -> TxSteps[None]:
+    """Record `name` as an alias; a fuller person name ("Emma Stone" for "Emma") becomes the
+    name and the old one an alias."""
+    old = entity["name"] if entity else None
+    fuller = (
+        entity is not None
+        and entity["type"] == "Person"
+        and len(core_key(name).split()) > len(core_key(old or "").split())
+    )
+    new_name, alias = (name, old) if fuller and old else (old, name)
+    yield from run(
+        "entity_alias",
+        id=entity_id,
+        name=new_name,
+        name_key=name_key(new_name) if new_name else None,
+        alias=alias,
+        now=now,
+    )
+
+
+def _compatible(label: str, other: str | None) -> bool:
+    return label == other or DEFAULT_ENTITY_TYPE in (label, other) or other is None
+
+
+def _is_person(label: str, entity: dict[str, Any]) -> bool:
+    return "Person" in (label, entity["type"]) and _compatible(label, entity["type"])
+
+
+def _same_person(a: str, b: str) -> bool:
+    """First names equal (or one a nickname of the other) and surnames equal when both have
+    one: "emma" ~ "emma stone", "bob smith" ~ "robert smith", not "emma stone" ~ "emma watts".
+    """
+    wa, wb = a.split(), b.split()
+    if not wa or not wb or len(wa) > 3 or len(wb) > 3:
+        return False
+    if _CANONICAL.get(wa[0], wa[0]) != _CANONICAL.get(wb[0], wb[0]):
+        return False
+    return len(wa) == 1 or len(wb) == 1 or wa[-1] == wb[-1]

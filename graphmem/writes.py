@@ -43,7 +43,8 @@ def add(
     msgs = normalize_messages(messages)
     meta = metadata_json(metadata)
     now = now_iso()
-    occurred = to_iso(timestamp, "timestamp") or now
+    said_at = to_iso(timestamp, "timestamp")
+    occurred = said_at or now
     speaker = next((m.name for m in msgs if m.name), None) or (
         scope.user_id or scope.agent_id or "User"
     )
@@ -67,7 +68,6 @@ def add(
                 confidence=r.confidence,
                 negated=r.negated or r.event == "DELETE",
                 replaces=r.memory_id,
-                inferred=True,
             )
             for r in extraction.relations
             if r.event != "NONE"
@@ -80,7 +80,7 @@ def add(
             yield from _create_episode(scope, episode_id, msg, occurred, now, meta, vector)
         events = []
         for fact in facts:
-            event = yield from apply_fact(ctx, scope, fact, ids, occurred, now)
+            event = yield from apply_fact(ctx, scope, fact, ids, said_at, now)
             if event:
                 events.append(event)
         mentioned = sorted({e[k] for e in events for k in ("source_id", "target_id")})
@@ -157,7 +157,7 @@ def add_relation(
 
     def work() -> TxSteps[dict[str, Any] | None]:
         episode_ids = yield from _source_episode(scope, source, source_vec, now)
-        event = yield from apply_fact(ctx, scope, fact, episode_ids, now, now)
+        event = yield from apply_fact(ctx, scope, fact, episode_ids, None, now)
         if event and episode_ids:
             yield from run(
                 "episode_link",
@@ -210,8 +210,8 @@ def update(
 
     def work() -> TxSteps[dict[str, Any]]:
         yield from close_version(current, "superseded", fact.start or now, now)
-        s_id = yield from entity_id(scope, fact.subject, fact.s_label, s_vec, now)
-        o_id = yield from entity_id(scope, fact.object, fact.o_label, o_vec, now)
+        s_id = yield from entity_id(ctx, scope, fact.subject, fact.s_label, s_vec, now)
+        o_id = yield from entity_id(ctx, scope, fact.object, fact.o_label, o_vec, now)
         assert s_id is not None and o_id is not None
         event = yield from create_version(
             scope,

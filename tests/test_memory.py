@@ -248,12 +248,13 @@ def test_add_infers_facts_with_the_offline_extractor(memory: Memory, user: str) 
     denied = memory.add(
         {"role": "user", "content": "I don't like sushi anymore.", "name": "Maya"}, user_id=user
     )
-    assert ("UPDATE", "Maya dislikes sushi") not in {
-        (e["event"], e["memory"]) for e in denied["results"]
-    }
+    sushi = next(e for e in first["results"] if e["relationship"] == "LIKES")
+    assert [(e["event"], e["memory"], e["id"]) for e in denied["results"]] == [
+        ("UPDATE", "Maya dislikes sushi", sushi["id"])  # the contradicted memory changes
+    ]
     current = {(f["relationship"], f["target"]) for f in memory.get_all(user_id=user)["results"]}
     assert ("WORKS_AT", "Globex") in current and ("WORKS_AT", "Acme") not in current
-    assert ("DISLIKES", "sushi") in current
+    assert ("DISLIKES", "sushi") in current and ("LIKES", "sushi") not in current
 
     nothing = memory.add("What is machine learning?", user_id=user)
     assert nothing["results"] == [] and len(nothing["episodes"]) == 1

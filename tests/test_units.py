@@ -97,12 +97,40 @@ def test_name_key_folds_case_punctuation_and_space() -> None:
 
 def test_reconcile_rules() -> None:
     onto = load_ontology()
-    current = [{"target_id": "paris", "id": "m1"}]
-    assert decide(onto.relation("LIVES_IN"), "paris", current).event == "NOOP"
-    update = decide(onto.relation("LIVES_IN"), "rome", current)
-    assert update.event == "UPDATE" and update.existing == current[0]
-    assert decide(onto.relation("LIKES"), "rome", current).event == "ADD"
-    assert decide(onto.relation("LIVES_IN"), "rome", []).event == "ADD"
+    lives_in, likes, dislikes = (onto.relation(n) for n in ("LIVES_IN", "LIKES", "DISLIKES"))
+
+    def fact(other: str, kind: str = "same", **extra: object) -> dict[str, object]:
+        return {
+            "id": f"m-{other}",
+            "other_id": other,
+            "kind": kind,
+            "valid_from": None,
+            "immutable": False,
+            **extra,
+        }
+
+    paris = fact("paris", valid_from="2020-01-01")
+    assert decide(lives_in, "paris", [paris], start=None).event == "NOOP"
+    update = decide(lives_in, "rome", [paris], start="2024-01-01")
+    assert update.event == "UPDATE" and update.existing == paris and update.close == [paris]
+    late = decide(lives_in, "rome", [paris], start="2019-05-01")  # older than the current one
+    assert late.event == "ADD" and late.historical and late.existing == paris and not late.close
+    assert decide(lives_in, "rome", [paris], start=None).event == "UPDATE"  # undated: newer
+    assert decide(likes, "rome", [fact("paris")], start=None).event == "ADD"  # many
+    assert decide(lives_in, "rome", [], start=None).event == "ADD"
+    liked = fact("cheese", "contradicts")
+    switch = decide(dislikes, "cheese", [liked], start=None)
+    assert switch.event == "UPDATE" and switch.existing == liked
+    assert decide(dislikes, "bread", [liked], start=None).event == "ADD"
+    gone = decide(lives_in, "paris", [paris], start=None, negated=True)
+    assert gone.event == "DELETE" and gone.close == [paris]
+    assert decide(lives_in, "oslo", [paris], start=None, negated=True).event == "NONE"
+    fixed = fact("paris", immutable=True)
+    vetoed = decide(lives_in, "rome", [fixed], start=None)
+    assert vetoed.event == "NONE" and vetoed.reason == "immutable"
+    assert decide(lives_in, "paris", [fixed], start=None, negated=True).event == "NONE"
+    named = decide(likes, "tea", [fact("coffee")], start=None, replaces="m-coffee")
+    assert named.event == "UPDATE" and named.existing["id"] == "m-coffee"  # type: ignore[index]
 
 
 def test_filters() -> None:

@@ -281,7 +281,7 @@ class OfflineExtractor:
 
     def _noun(self, noun: Any, rules: list[_Rule], ctx: _Context) -> Iterator[tuple]:
         copular = noun.dep_ == "attr"  # only "Emma is not my sister" negates the tie itself
-        negated = copular and _negated(noun.head)
+        negated = copular and (_negated(noun.head) or _negated(noun))  # "no longer friends"
         for rule in rules:
             trig = rule.trigger
             if trig.preps:  # "a member of the club", "a fan of jazz"
@@ -481,7 +481,9 @@ def _negated(tok: Any) -> bool:
     for child in tok.children:
         if child.dep_ == "neg" or child.lower_ in NEGATION_WORDS:
             return True
-        if child.lower_ in ENDING_ADVERBS and child.dep_ == "advmod":
+        if child.lower_ in ENDING_ADVERBS and (
+            child.dep_ == "advmod" or any(g.dep_ == "neg" for g in child.children)
+        ):
             return True
     return False
 
