@@ -11,7 +11,7 @@ from .errors import NotFoundError, ValidationError
 from .filters import matches
 from .filters import validate as validate_filters
 from .scope import Scope
-from .times import now_iso
+from .times import now_iso, to_iso
 
 
 def get(ctx: Context, memory_id: str) -> Steps[dict[str, Any] | None]:
@@ -29,8 +29,15 @@ def get_all(
     filters: dict[str, Any] | None = None,
     page: int = 1,
     page_size: int = 100,
+    as_of: Any = None,
+    known_at: Any = None,
 ) -> Steps[dict[str, Any]]:
-    """The scope's current facts, newest first, one page; `filters` as in `graphmem.filters`."""
+    """The scope's current facts, newest first, one page; `filters` as in `graphmem.filters`.
+
+    `as_of` (valid time): the facts that were true in the world then, whatever their status
+    now. `known_at` (recorded time): the facts the memory held as current then. Together:
+    what the memory believed at `known_at` about the world at `as_of`.
+    """
     scope = Scope.of(user_id, agent_id, run_id)
     if (
         not isinstance(page, int)
@@ -39,20 +46,45 @@ def get_all(
         or not (1 <= page_size <= 10_000)
     ):
         raise ValidationError("page must be >= 1 and page_size in 1..10000")
+    if filters is not None:
+        validate_filters(filters)
+    skip, limit = (page - 1) * page_size, page_size
+    if filters is not None:
+        skip, limit = 0, 10_000_000
+    times = {"as_of": to_iso(as_of, "as_of"), "known_at": to_iso(known_at, "known_at")}
+    if times["as_of"] or times["known_at"]:
+        rows = yield from read("fact_list_at", skip=skip, limit=limit, **times, **scope.narrow())
+    else:
+        rows = yield from read("fact_list", now=now_iso(), skip=skip, limit=limit, **scope.narrow())
+    facts = [records.fact(r) for r in rows]
     if filters is None:
-        rows = yield from read(
-            "fact_list",
-            now=now_iso(),
-            skip=(page - 1) * page_size,
-            limit=page_size,
-            **scope.narrow(),
-        )
-        return {"results": [records.fact(r) for r in rows]}
-    validate_filters(filters)
-    rows = yield from read("fact_list", now=now_iso(), skip=0, limit=10_000_000, **scope.narrow())
-    selected = [f for f in map(records.fact, rows) if matches(filters, f)]
+        return {"results": facts}
+    selected = [f for f in facts if matches(filters, f)]
     start = (page - 1) * page_size
     return {"results": selected[start : start + page_size]}
+
+
+def changes(
+    ctx: Context,
+    *,
+    since: Any,
+    until: Any = None,
+    user_id: str | None = None,
+    agent_id: str | None = None,
+    run_id: str | None = None,
+    limit: int = 1000,
+) -> Steps[dict[str, Any]]:
+    """What the memory learned and retired in [since, until), oldest first: ADD and UPDATE
+    when a version was recorded, DELETE when one was deleted or expired."""
+    scope = Scope.of(user_id, agent_id, run_id)
+    start, end = to_iso(since, "since"), to_iso(until, "until")
+    if start is None:
+        raise ValidationError("since is required (a datetime or ISO 8601 text)")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100_000:
+        raise ValidationError("limit must be an integer in 1..100000")
+    rows = yield from read("fact_changes", since=start, until=end, limit=limit, **scope.narrow())
+    events = records.changes(rows, start, end)
+    return {"results": events[:limit]}
 
 
 def history(ctx: Context, memory_id: str) -> Steps[list[dict[str, Any]]]:

@@ -34,7 +34,7 @@ from .context import Context
 from .effects import TxSteps, run
 from .facts import Fact, close_version, create_version
 from .ontology import Ontology, RelationType
-from .resolve import entity_id
+from .resolve import entity_id, name_key
 from .scope import Scope
 
 Event = Literal["ADD", "UPDATE", "DELETE", "NOOP", "NONE"]
@@ -92,6 +92,17 @@ def _unless_immutable(decision: Decision) -> Decision:
     if any(f.get("immutable") for f in decision.close):
         return Decision("NONE", existing=decision.existing, reason="immutable")
     return decision
+
+
+def fold_changes(facts: list[Fact]) -> list[Fact]:
+    """Drop the denial of a functional fact when the same message gives its new value ("I
+    left Acme and now work at Globex"): the new value UPDATEs the memory, one event."""
+    replaced = {
+        (name_key(f.subject), f.rel.name)
+        for f in facts
+        if not f.negated and f.rel.cardinality == "one"
+    }
+    return [f for f in facts if not (f.negated and (name_key(f.subject), f.rel.name) in replaced)]
 
 
 def related_types(ontology: Ontology, rel: RelationType) -> tuple[list[str], list[str]]:

@@ -50,8 +50,30 @@ def history(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             _event("ADD" if previous is None else "UPDATE", v, previous, v["recorded_at"])
         )
         previous = v
-    if previous is not None and previous["status"] == "deleted":
+    if previous is not None and previous["status"] in ("deleted", "expired"):
         events.append(_event("DELETE", None, previous, previous["expired_at"]))
+    return events
+
+
+def changes(rows: list[dict[str, Any]], since: str, until: str | None) -> list[dict[str, Any]]:
+    """Events from the rows of `fact_changes` (each a version plus the text it followed),
+    oldest first: a version recorded in the window is an ADD or UPDATE, one deleted or
+    expired in it a DELETE."""
+    events: list[dict[str, Any]] = []
+
+    def inside(at: str | None) -> bool:
+        return at is not None and at >= since and (until is None or at < until)
+
+    for row in rows:
+        v = fact(row)
+        if inside(v["recorded_at"]):
+            event = "ADD" if v["version"] == 1 or not row["previous"] else "UPDATE"
+            events.append(
+                {**_event(event, v, None, v["recorded_at"]), "old_memory": row["previous"]}
+            )
+        if v["status"] in ("deleted", "expired") and inside(v["expired_at"]):
+            events.append(_event("DELETE", None, v, v["expired_at"]))
+    events.sort(key=lambda e: (e["updated_at"] or "", e["version"] or 0))
     return events
 
 

@@ -16,7 +16,7 @@ from .errors import ValidationError
 from .facts import Fact, close_version, create_version, prepare
 from .messages import Message, metadata_json, normalize_messages
 from .reads import current_version, get_all
-from .reconcile import apply_fact
+from .reconcile import apply_fact, fold_changes
 from .resolve import entity_id, name_key
 from .scope import Scope
 from .times import now_iso, to_iso
@@ -54,24 +54,26 @@ def add(
         if ctx.config.extractor == "llm":
             existing = yield from _existing_facts(ctx, scope, msgs, speaker)
         extraction = yield from compute(ctx.extract, msgs, speaker, occurred, existing)
-        facts = [
-            prepare(
-                ctx.ontology,
-                r.subject,
-                r.relation,
-                r.object,
-                subject_type=r.subject_type,
-                object_type=r.object_type,
-                valid_from=r.valid_from,
-                valid_to=r.valid_to,
-                metadata=meta,
-                confidence=r.confidence,
-                negated=r.negated or r.event == "DELETE",
-                replaces=r.memory_id,
-            )
-            for r in extraction.relations
-            if r.event != "NONE"
-        ]
+        facts = fold_changes(
+            [
+                prepare(
+                    ctx.ontology,
+                    r.subject,
+                    r.relation,
+                    r.object,
+                    subject_type=r.subject_type,
+                    object_type=r.object_type,
+                    valid_from=r.valid_from,
+                    valid_to=r.valid_to,
+                    metadata=meta,
+                    confidence=r.confidence,
+                    negated=r.negated or r.event == "DELETE",
+                    replaces=r.memory_id,
+                )
+                for r in extraction.relations
+                if r.event != "NONE"
+            ]
+        )
     vectors = yield from _embed(ctx, facts, [m.content for m in msgs])
     ids = [str(uuid.uuid4()) for _ in msgs]
 

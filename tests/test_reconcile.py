@@ -1,0 +1,185 @@
+"""Reconciliation scenarios in plain language, through `Memory.add` and the offline extractor
+(and `add_relation` for the structured rules), against the real embedded store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphmem import Memory
+
+
+def say(m: Memory, user: str, text: str, when: str | None = None) -> list[dict[str, Any]]:
+    """One user message from Alice; the fact events it caused."""
+    out = m.add({"role": "user", "content": text, "name": "Alice"}, user_id=user, timestamp=when)
+    return out["results"]
+
+
+def current(m: Memory, user: str, **times: Any) -> set[tuple[str, str, str]]:
+    facts = m.get_all(user_id=user, **times)["results"]
+    return {(f["source"], f["relationship"], f["target"]) for f in facts}
+
+
+def test_job_change_is_one_update_with_history_and_as_of(memory: Memory, user: str) -> None:
+    [added] = say(memory, user, "I work at Acme.", "2023-01-10T09:00:00Z")
+    [moved] = say(memory, user, "I left Acme and now work at Globex.", "2024-06-01T09:00:00Z")
+    assert (moved["event"], moved["id"], moved["previous_memory"]) == (
+        "UPDATE",
+        added["id"],
+        "Alice works at Acme",
+    )
+    assert current(memory, user) == {("Alice", "WORKS_AT", "Globex")}
+    history = memory.history(added["id"])
+    assert [(h["event"], h["old_memory"], h["new_memory"]) for h in history] == [
+        ("ADD", None, "Alice works at Acme"),
+        ("UPDATE", "Alice works at Acme", "Alice works at Globex"),
+    ]
+    assert history[0]["valid_to"].startswith("2024-06-01")  # closed when the change happened
+    assert current(memory, user, as_of="2023-06-01") == {("Alice", "WORKS_AT", "Acme")}
+    assert current(memory, user, as_of="2024-07-01") == {("Alice", "WORKS_AT", "Globex")}
+    assert current(memory, user, as_of="2022-01-01") == set()  # before anything was true
+    # What the memory believed before it learned of the change: still Acme.
+    learned = history[1]["recorded_at"]
+    assert current(memory, user, known_at=history[0]["recorded_at"]) == {
+        ("Alice", "WORKS_AT", "Acme")
+    }
+    assert current(memory, user, known_at=learned) == {("Alice", "WORKS_AT", "Globex")}
+
+
+def test_move_updates_where_someone_lives(memory: Memory, user: str) -> None:
+    [paris] = say(memory, user, "I live in Paris.", "2022-03-01T00:00:00Z")
+    [berlin] = say(memory, user, "I moved to Berlin.", "2024-02-01T00:00:00Z")
+    assert berlin["event"] == "UPDATE" and berlin["id"] == paris["id"]
+    assert current(memory, user) == {("Alice", "LIVES_IN", "Berlin")}
+    assert current(memory, user, as_of="2023-01-01") == {("Alice", "LIVES_IN", "Paris")}
+
+
+def test_likes_then_dislikes_cheese(memory: Memory, user: str) -> None:
+    [likes] = say(memory, user, "I like cheese.")
+    [dislikes] = say(memory, user, "I don't like cheese anymore.")
+    assert (dislikes["event"], dislikes["memory"], dislikes["previous_memory"]) == (
+        "UPDATE",
+        "Alice dislikes cheese",
+        "Alice likes cheese",
+    )
+    assert dislikes["id"] == likes["id"]
+    assert current(memory, user) == {("Alice", "DISLIKES", "cheese")}
+    assert [h["event"] for h in memory.history(likes["id"])] == ["ADD", "UPDATE"]
+
+
+def test_no_longer_friends_deletes_and_keeps_history(memory: Memory, user: str) -> None:
+    [friends] = say(memory, user, "Tom and I are friends.")
+    [ended] = say(memory, user, "Tom and I are no longer friends.")
+    assert ended["event"] == "DELETE" and ended["id"] == friends["id"]
+    assert current(memory, user) == set()
+    assert [h["event"] for h in memory.history(friends["id"])] == ["ADD", "DELETE"]
+    # Said the other way round, the symmetric relation is still the same fact.
+    say(memory, user, "Tom and I are friends.")
+    [again] = say(memory, user, "Tom is no longer my friend.")  # Alice -> Tom this time
+    assert again["event"] == "DELETE"
+
+
+def test_a_repeat_is_a_noop_without_a_duplicate_edge(memory: Memory, user: str) -> None:
+    [first] = say(memory, user, "I work at Acme.")
+    [repeat] = say(memory, user, "I work at Acme.")
+    assert repeat["event"] == "NOOP" and repeat["id"] == first["id"]
+    assert len(memory.history(first["id"])) == 1
+    assert len(memory.get(first["id"])["episode_ids"]) == 2  # both messages are its sources
+    assert len(memory.get_all(user_id=user)["results"]) == 1
+
+
+def test_an_older_fact_arriving_late_goes_into_history(memory: Memory, user: str) -> None:
+    [now] = say(memory, user, "I work at Globex.", "2024-03-01T00:00:00Z")
+    [late] = say(memory, user, "Back in 2019 I worked at Initech.", "2024-07-01T00:00:00Z")
+    assert late["event"] == "ADD" and late["status"] == "superseded" and late["id"] == now["id"]
+    assert current(memory, user) == {("Alice", "WORKS_AT", "Globex")}  # not overridden
+    chain = memory.history(now["id"])
+    assert [(h["version"], h["new_memory"]) for h in chain] == [
+        (1, "Alice works at Initech"),
+        (2, "Alice works at Globex"),
+    ]
+    assert chain[0]["valid_to"].startswith("2024-03-01")  # ends where the next one begins
+    assert current(memory, user, as_of="2020-06-01") == {("Alice", "WORKS_AT", "Initech")}
+    assert current(memory, user, as_of="2024-05-01") == {("Alice", "WORKS_AT", "Globex")}
+
+
+def test_aliases_resolve_to_one_entity(memory: Memory, user: str) -> None:
+    say(memory, user, "My colleague Robert Smith lives in Paris.")
+    [moved] = say(memory, user, "Bob Smith moved to Rome.")
+    assert moved["event"] == "UPDATE" and moved["source"] == "Robert Smith"
+    say(memory, user, "Emma Stone is my sister.")
+    [job] = say(memory, user, "Emma works at Acme.")
+    assert job["source"] == "Emma Stone"
+    names = {f["source"] for f in memory.get_all(user_id=user)["results"]}
+    assert "Bob Smith" not in names and "Emma" not in names
+    rows = memory.store.read("entity_names", owner=f"user:{user}")
+    aliases = {r["name"]: set(r["aliases"] or []) for r in rows}
+    assert "Bob Smith" in aliases["Robert Smith"] and "Emma" in aliases["Emma Stone"]
+
+
+def test_two_users_with_the_same_names_stay_separate(memory: Memory, user: str) -> None:
+    other = f"{user}-b"
+    say(memory, user, "I work at Acme.")
+    say(memory, other, "I work at Globex.")
+    [changed] = say(memory, other, "I work at Initech.")
+    assert changed["previous_memory"] == "Alice works at Globex"
+    assert current(memory, user) == {("Alice", "WORKS_AT", "Acme")}
+    assert current(memory, other) == {("Alice", "WORKS_AT", "Initech")}
+    memory.delete_all(user_id=other)
+
+
+def test_immutable_is_never_changed_by_inference(memory: Memory, user: str) -> None:
+    fixed = memory.add_relation("Alice", "LIVES_IN", "Oslo", user_id=user, immutable=True)
+    memory_id = fixed["results"][0]["id"]
+    [vetoed] = say(memory, user, "I moved to Berlin.")
+    assert vetoed["event"] == "NONE" and vetoed["reason"] == "immutable"
+    assert current(memory, user) == {("Alice", "LIVES_IN", "Oslo")}
+    memory.update(memory_id, "Berlin")  # an explicit update may change it
+    assert current(memory, user) == {("Alice", "LIVES_IN", "Berlin")}
+
+
+def test_expired_fact_leaves_reads_but_not_history(memory: Memory, user: str) -> None:
+    out = memory.add_relation(
+        "Alice", "VISITED", "Rome", user_id=user, expiration_date="2020-01-01T00:00:00Z"
+    )
+    memory_id = out["results"][0]["id"]
+    assert current(memory, user) == set()
+    assert memory.history(memory_id)[0]["new_memory"] == "Alice visited Rome"
+    again = memory.add_relation("Alice", "VISITED", "Rome", user_id=user)["results"][0]
+    assert again["event"] == "ADD" and again["id"] != memory_id  # the expired one was closed
+    assert memory.get(memory_id)["status"] == "expired"
+
+
+def test_symmetric_and_inverse_relations_stay_one_fact(memory: Memory, user: str) -> None:
+    married = memory.add_relation("Sam", "MARRIED_TO", "Alex", user_id=user)["results"][0]
+    same = memory.add_relation("Alex", "married to", "Sam", user_id=user)["results"][0]
+    assert same["event"] == "NOOP" and same["id"] == married["id"]
+    parent = memory.add_relation("Bob", "PARENT_OF", "Carol", user_id=user)["results"][0]
+    child = memory.add_relation("Carol", "CHILD_OF", "Bob", user_id=user)["results"][0]
+    assert child["event"] == "NOOP" and child["id"] == parent["id"]
+    # "Bob manages Ann" is stored as Ann REPORTS_TO Bob (functional): a new manager updates it.
+    boss = memory.add_relation("Bob", "MANAGES", "Ann", user_id=user)["results"][0]
+    assert (boss["source"], boss["relationship"], boss["target"]) == ("Ann", "REPORTS_TO", "Bob")
+    new_boss = memory.add_relation("Cleo", "MANAGES", "Ann", user_id=user)["results"][0]
+    assert new_boss["event"] == "UPDATE" and new_boss["id"] == boss["id"]
+    # A symmetric functional relation from the other end supersedes too.
+    remarried = memory.add_relation("Alex", "MARRIED_TO", "Kim", user_id=user)["results"][0]
+    assert remarried["event"] == "UPDATE" and remarried["id"] == married["id"]
+
+
+def test_changes_lists_what_happened_since(memory: Memory, user: str) -> None:
+    [first] = say(memory, user, "I live in Paris.")
+    since = memory.get(first["id"])["recorded_at"]
+    say(memory, user, "I moved to Lyon.")
+    say(memory, user, "Tom and I are friends.")
+    say(memory, user, "Tom and I are no longer friends.")
+    events = memory.changes(since=since, user_id=user)["results"]
+    assert [(e["event"], e["new_memory"] or e["old_memory"]) for e in events] == [
+        ("ADD", "Alice lives in Paris"),
+        ("UPDATE", "Alice lives in Lyon"),
+        ("ADD", "Tom is a friend of Alice"),
+        ("DELETE", "Tom is a friend of Alice"),
+    ]
+    assert events[1]["old_memory"] == "Alice lives in Paris"
+    later = memory.changes(since=events[-1]["updated_at"], user_id=user)["results"]
+    assert [e["event"] for e in later] == ["DELETE"]
+    assert memory.changes(since=since, user_id=f"{user}-nobody")["results"] == []
