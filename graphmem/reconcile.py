@@ -72,6 +72,10 @@ def decide(
         if not match:
             return Decision("NONE", reason="nothing current to retract")
         return _unless_immutable(Decision("DELETE", existing=match[0], close=match))
+    if relation.cardinality == "one" and same and start:
+        newest = max(same, key=lambda f: f["valid_from"] or "")
+        if newest["valid_from"] and start < newest["valid_from"]:  # it arrived late
+            return Decision("ADD", existing=newest, historical=True)
     if match:
         return Decision("NOOP", existing=match[0])
     opposed = [f for f in related if f["kind"] == "contradicts" and f["other_id"] == object_id]
@@ -82,8 +86,6 @@ def decide(
         return _unless_immutable(Decision("UPDATE", existing=named[0], close=named))
     if relation.cardinality == "one" and same:
         newest = max(same, key=lambda f: f["valid_from"] or "")
-        if start and newest["valid_from"] and start < newest["valid_from"]:
-            return Decision("ADD", existing=newest, historical=True)
         return _unless_immutable(Decision("UPDATE", existing=newest, close=same))
     return Decision("ADD")
 

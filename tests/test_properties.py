@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -123,3 +124,78 @@ def test_random_histories_keep_every_version(memory: Memory, ops: list[tuple]) -
         assert {(f["source"], f["relationship"], f["target"]) for f in got} == expected
         lives = [f["source"] for f in got if f["relationship"] == "LIVES_IN"]
         assert len(lives) == len(set(lives))  # one current value per functional relation
+
+
+# -- timelines: functional facts told in any order, read back at any instant -----------------
+
+CITIES = ["Oslo", "Rome", "Lima", "Kyiv"]
+
+
+@st.composite
+def timeline(draw: st.DrawFn) -> list[tuple[int, str, int, str]]:
+    """(user, subject, day, city) moves on distinct days, in the order they are told (not
+    necessarily the order they happened)."""
+    size = draw(st.integers(1, 9))
+    days = draw(st.lists(st.integers(1, 300), min_size=size, max_size=size, unique=True))
+    return [
+        (
+            draw(st.integers(0, 2)),
+            draw(st.sampled_from(SUBJECTS)),
+            day,
+            draw(st.sampled_from(CITIES)),
+        )
+        for day in days
+    ]
+
+
+def day(n: int) -> str:
+    """Midnight UTC of day `n` after 2024-01-01, ISO 8601."""
+    return f"{(date(2024, 1, 1) + timedelta(days=n)).isoformat()}T00:00:00+00:00"
+
+
+def reference(events: list[tuple[int, str, int, str]], user: int, at: int) -> set[tuple[str, str]]:
+    """Where each of the user's subjects lived at noon of day `at`: the latest move before."""
+    out = {}
+    for u, s, d, city in sorted(events, key=lambda e: e[2]):
+        if u == user and d <= at:
+            out[s] = city
+    return set(out.items())
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(events=timeline(), probes=st.lists(st.integers(0, 310), min_size=3, max_size=6))
+def test_timelines_match_a_reference_model(
+    memory: Memory, events: list[tuple[int, str, int, str]], probes: list[int]
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    users = [f"tl-{run}-{i}" for i in range(3)]
+    accepted: dict[str, int] = {}
+    for u, s, d, city in events:
+        out = memory.add_relation(s, "LIVES_IN", city, user_id=users[u], valid_from=day(d))
+        event = out["results"][0]
+        assert event["event"] in ("ADD", "UPDATE", "NOOP")
+        if event["event"] != "NOOP":
+            accepted[event["id"]] = accepted.get(event["id"], 0) + 1
+    for i, user in enumerate(users):
+        now = memory.get_all(user_id=user)["results"]
+        # One current value per (subject, functional relation); no other user's facts.
+        assert len({f["source"] for f in now}) == len(now)
+        assert all(f["user_id"] == user for f in now)
+        latest = reference(events, i, 10_000)
+        assert {(f["source"], f["target"]) for f in now} == latest
+        for at in probes:
+            seen = memory.get_all(user_id=user, as_of=f"{day(at)[:10]}T12:00:00Z")["results"]
+            assert {(f["source"], f["target"]) for f in seen} == reference(events, i, at)
+    for memory_id, changes in accepted.items():
+        chain = memory.history(memory_id)
+        assert len(chain) == changes  # nothing lost, nothing invented
+        assert [c["version"] for c in chain] == list(range(1, changes + 1))
+        for c in chain:
+            if c["valid_to"] is not None and c["valid_from"] is not None:
+                assert c["valid_to"] >= c["valid_from"]
+    for user in users:
+        memory.delete_all(user_id=user)
