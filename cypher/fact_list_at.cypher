@@ -3,7 +3,7 @@
 // after $known_at was still open-ended then. Newest first, one page.
 // params: owner, agent_id, run_id, as_of, known_at, skip, limit
 MATCH (s:Entity {owner: $owner})-[r]->(o:Entity)
-WHERE r.owner = $owner
+WHERE r.owner = $owner AND r.status <> 'retracted'
   AND ($agent_id IS NULL OR r.agent_id = $agent_id)
   AND ($run_id IS NULL OR r.run_id = $run_id)
   AND ($as_of IS NULL OR (

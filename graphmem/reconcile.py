@@ -146,7 +146,7 @@ def apply_fact(
         return None
     start = fact.start or said_at
     changed_at = start or now
-    related = yield from _related(ctx, scope, fact.rel, s_id, now)
+    related = yield from current_around(ctx, scope, fact.rel, s_id, now)
     decision = decide(
         fact.rel, o_id, related, start=start, negated=fact.negated, replaces=fact.replaces
     )
@@ -262,7 +262,7 @@ def _retime(version: dict[str, Any], number: int, valid_to: str | None) -> TxSte
     )
 
 
-def _related(
+def current_around(
     ctx: Context, scope: Scope, rel: RelationType, subject_id: str, now: str
 ) -> TxSteps[list[dict[str, Any]]]:
     """The subject's current facts `decide` looks at, newest first; expired ones are closed

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphmem import Memory
+import pytest
+
+from graphmem import Memory, NotFoundError
 
 
 def say(m: Memory, user: str, text: str, when: str | None = None) -> list[dict[str, Any]]:
@@ -183,3 +185,69 @@ def test_changes_lists_what_happened_since(memory: Memory, user: str) -> None:
     later = memory.changes(since=events[-1]["updated_at"], user_id=user)["results"]
     assert [e["event"] for e in later] == ["DELETE"]
     assert memory.changes(since=since, user_id=f"{user}-nobody")["results"] == []
+
+
+def test_forget_episode_retracts_what_it_alone_taught(memory: Memory, user: str) -> None:
+    first = memory.add(
+        {"role": "user", "content": "I live in Paris.", "name": "Alice"},
+        user_id=user,
+        timestamp="2023-01-01T00:00:00Z",
+    )
+    [paris] = first["results"]
+    liked = memory.add({"role": "user", "content": "I like tea.", "name": "Alice"}, user_id=user)
+    wrong = memory.add(
+        {"role": "user", "content": "I moved to Rome. I like tea.", "name": "Alice"},
+        user_id=user,
+        timestamp="2024-01-01T00:00:00Z",
+    )
+    assert current(memory, user) == {("Alice", "LIVES_IN", "Rome"), ("Alice", "LIKES", "tea")}
+    episode = wrong["episodes"][0]["id"]
+    out = memory.forget_episode(episode, user_id=user)
+    assert [(e["event"], e["memory"]) for e in out["results"]] == [
+        ("DELETE", "Alice lives in Rome"),
+        ("UPDATE", "Alice lives in Paris"),
+    ]
+    # Paris is back (as the next version), tea stays: another message taught it too.
+    assert current(memory, user) == {("Alice", "LIVES_IN", "Paris"), ("Alice", "LIKES", "tea")}
+    tea = liked["results"][0]
+    assert memory.get(tea["id"])["episode_ids"] == [liked["episodes"][0]["id"]]
+    chain = memory.get_all(user_id=user, as_of="2024-06-01")["results"]
+    assert {(f["relationship"], f["target"]) for f in chain} >= {("LIVES_IN", "Paris")}
+    assert ("LIVES_IN", "Rome") not in {(f["relationship"], f["target"]) for f in chain}
+    versions = memory.history(paris["id"])
+    assert [v["new_memory"] for v in versions] == [
+        "Alice lives in Paris",
+        "Alice lives in Rome",  # kept in history, retracted
+        "Alice lives in Paris",
+    ]
+    with pytest.raises(NotFoundError):  # a forgotten episode is gone
+        memory.forget_episode(episode, user_id=user)
+    with pytest.raises(NotFoundError):
+        memory.forget_episode(first["episodes"][0]["id"], user_id=f"{user}-other")
+
+
+def test_merge_entities_moves_relations_and_keeps_history(memory: Memory, user: str) -> None:
+    a = memory.add_relation("Jo Bloggs", "WORKS_AT", "Acme", user_id=user)["results"][0]
+    b = memory.add_relation("J. B.", "WORKS_AT", "Globex", user_id=user)["results"][0]
+    memory.update(b["id"], "Initech")
+    memory.add_relation("J. B.", "LIKES", "jazz", user_id=user)
+    memory.add_relation("Jo Bloggs", "LIKES", "jazz", user_id=user)
+    memory.add_relation("Tom", "FRIEND_OF", "J. B.", user_id=user)
+    out = memory.merge_entities("Jo Bloggs", "J. B.", user_id=user)["results"][0]
+    assert out["name"] == "Jo Bloggs" and out["merged"] == "J. B."
+    now = current(memory, user)
+    assert ("Tom", "FRIEND_OF", "Jo Bloggs") in now
+    assert ("Jo Bloggs", "LIKES", "jazz") in now
+    works = {f for f in now if f[1] == "WORKS_AT"}
+    assert len(works) == 1  # a functional relation keeps one value
+    assert len([f for f in now if f[1] == "LIKES"]) == 1  # the duplicate was closed
+    assert [h["new_memory"] for h in memory.history(b["id"])][:2] == [
+        "J. B. works at Globex",
+        "J. B. works at Initech",
+    ]  # every version moved along
+    assert memory.history(a["id"])[0]["source"] == "Jo Bloggs"
+    rows = memory.store.read("entity_names", owner=f"user:{user}")
+    names = {r["name"]: r["aliases"] for r in rows}
+    assert "J. B." not in names and "J. B." in names["Jo Bloggs"]
+    with pytest.raises(NotFoundError):
+        memory.merge_entities("Jo Bloggs", "Nobody", user_id=user)

@@ -1,0 +1,10 @@
+// The versions (any status) that cite one episode among their sources, found through the
+// entities the episode mentions.
+// params: episode_id, owner
+MATCH (:Episode {id: $episode_id, owner: $owner})-[:MENTIONS]->(:Entity)-[r]-(:Entity)
+WHERE r.owner = $owner AND $episode_id IN r.episode_ids
+WITH DISTINCT r
+MATCH (s:Entity)-[r]->(o:Entity)
+RETURN r {.*, embedding: null} AS r, type(r) AS relationship,
+       s {.id, .name, .type} AS source, o {.id, .name, .type} AS target
+ORDER BY r.memory_id, r.version
