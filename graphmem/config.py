@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -73,12 +74,27 @@ class MemoryConfig(_Strict):
 
     @classmethod
     def from_file(cls, path: str | Path) -> MemoryConfig:
-        """Load a YAML or JSON file."""
-        text = Path(path).read_text(encoding="utf-8")
-        data = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+        """Load a YAML or JSON file; errors name the file and the key."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+            data = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level")
-        return cls.from_dict(data)
+        try:
+            return cls.from_dict(data)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+
+    def effective(self) -> dict[str, Any]:
+        """The configuration as plain data with every secret masked (API keys, passwords,
+        and a password inside a store URI), for `graphmem config show`."""
+        data = self.model_dump(mode="json")
+        uri = data["store"].get("uri")
+        if uri:
+            data["store"]["uri"] = re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:**********@", uri)
+        return data
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> MemoryConfig:
@@ -111,7 +127,31 @@ class MemoryConfig(_Strict):
             data["llm"] = llm
         if env.get("GRAPHMEM_ONTOLOGY"):
             data["ontology"] = env["GRAPHMEM_ONTOLOGY"]
-        return cls.from_dict(data)
+        try:
+            return cls.from_dict(data)
+        except ConfigError as exc:
+            cause = exc.__cause__
+            locs = (
+                [".".join(str(p) for p in e["loc"]) for e in cause.errors()]
+                if isinstance(cause, ValidationError)
+                else []
+            )
+            names = sorted({_ENV_NAMES[loc] for loc in locs if loc in _ENV_NAMES})
+            raise ConfigError(f"{exc} (set by {', '.join(names) or 'the environment'})") from exc
+
+
+_ENV_NAMES = {
+    "store.uri": "NEO4J_URI",
+    "store.user": "NEO4J_USER",
+    "store.password": "NEO4J_PASSWORD",
+    "store.database": "NEO4J_DATABASE",
+    "store.home": "GRAPHMEM_HOME",
+    "store.heap": "GRAPHMEM_HEAP",
+    "embedder.provider": "GRAPHMEM_EMBEDDER",
+    "extractor": "GRAPHMEM_EXTRACTOR",
+    "llm.model": "GRAPHMEM_LLM_MODEL",
+    "ontology": "GRAPHMEM_ONTOLOGY",
+}
 
 
 def default_home() -> Path:

@@ -17,7 +17,8 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from . import reads, writes
+from . import ingest as _ingest
+from . import reads, transfer, writes
 from .config import MemoryConfig
 from .context import Context
 from .effects import Steps, run_async, run_sync
@@ -90,6 +91,9 @@ class Memory(_Base):
     get = _sync(reads.get)
     get_all = _sync(reads.get_all)
     history = _sync(reads.history)
+    ingest = _sync(_ingest.ingest)
+    export = _sync(transfer.export)
+    import_ = _sync(transfer.import_)
 
     def close(self) -> None:
         """Close the connection; the embedded server stops when its last user closes."""
@@ -119,6 +123,9 @@ class AsyncMemory(_Base):
     get = _async(reads.get)
     get_all = _async(reads.get_all)
     history = _async(reads.history)
+    ingest = _async(_ingest.ingest)
+    export = _async(transfer.export)
+    import_ = _async(transfer.import_)
 
     async def close(self) -> None:
         """Close both connections; the embedded server stops when its last user closes."""
