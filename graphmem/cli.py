@@ -65,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--filters", help='JSON filter, e.g. \'{"relationship": "LIVES_IN"}\'')
     _scope_args(p)
 
+    p = sub.add_parser("search", help="facts (or source turns) that answer a question")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--hops", type=int, default=2, help="traversal depth from the entry points")
+    p.add_argument("--as-of", help="ISO time: answer with what was true then")
+    _scope_args(p)
+
     p = sub.add_parser("history", help="every version of a memory")
     p.add_argument("memory_id")
 
@@ -126,6 +133,10 @@ def _dispatch(m: Memory, args: argparse.Namespace) -> Any:
             page=args.page,
             page_size=args.page_size,
         )
+    if cmd == "search":
+        return m.search(
+            args.query, **_scope(args), limit=args.limit, hops=args.hops, as_of=args.as_of
+        )
     if cmd == "history":
         return m.history(args.memory_id)
     if cmd == "delete":
@@ -146,6 +157,8 @@ def _print_text(result: Any) -> None:
         items = [result]
     for item in items or []:
         event = item.get("event", item.get("status", ""))
+        if "score" in item:  # a search result
+            event = f"{item['score']:.3f}"
         print(
             f"{event:<8} {item.get('memory') or item.get('new_memory') or item.get('old_memory')}"
             f"  [{item.get('memory_id', item.get('id'))}]"

@@ -8,6 +8,7 @@ from typing import Any
 
 from .config import MemoryConfig
 from .embeddings import Embedder
+from .entity_search import EntitySearch
 from .extraction import Extraction, Extractor, make_extractor
 from .messages import Message
 from .ontology import Ontology
@@ -23,6 +24,7 @@ class Context:
     ontology: Ontology
     embedder: Embedder
     dialect: Dialect
+    entity_search: EntitySearch | None = field(default=None, repr=False)  # owner-scoped lookup
     _extractor: Extractor | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -47,6 +47,14 @@ class Read:
 
 
 @dataclass(frozen=True)
+class RawRead:
+    """Run caller-supplied Cypher (checked by `graphmem.readonly`) in a read transaction."""
+
+    text: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Write:
     """Run a transaction function (a generator of `Query` steps) in one write transaction."""
 
@@ -61,7 +69,7 @@ class Compute:
     args: tuple[Any, ...] = ()
 
 
-Step = Read | Write | Compute
+Step = Read | RawRead | Write | Compute
 Steps = Generator[Step, Any, T]
 TxSteps = Generator[Query, Rows, T]
 
@@ -86,6 +94,12 @@ def read(
 ) -> Steps[Rows]:
     """Outside a transaction: `rows = yield from read("fact_list", ...)`."""
     rows = yield Read(query(name, rel_type=rel_type, label=label, **params))
+    return rows  # type: ignore[no-any-return]
+
+
+def read_raw(text: str, params: dict[str, Any]) -> Steps[Rows]:
+    """The `query()` passthrough only: `rows = yield from read_raw(checked_text, params)`."""
+    rows = yield RawRead(text, params)
     return rows  # type: ignore[no-any-return]
 
 
@@ -115,6 +129,8 @@ def run_sync(steps: Steps[T], store: GraphStore) -> T:
             if isinstance(step, Read):
                 q = step.query
                 value = store.read(q.name, rel_type=q.rel_type, label=q.label, **q.params)
+            elif isinstance(step, RawRead):
+                value = store.read_raw(step.text, step.params)
             elif isinstance(step, Write):
                 value = store.write(partial(_tx_sync, step.work))
             else:
@@ -136,6 +152,8 @@ async def run_async(steps: Steps[T], store: AsyncGraphStore) -> T:
         try:
             if isinstance(step, Read):
                 value = await store.read(step.query)
+            elif isinstance(step, RawRead):
+                value = await store.read_raw(step.text, step.params)
             elif isinstance(step, Write):
                 value = await store.write(step.work)
             else:

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from . import ingest as _ingest
-from . import reads, transfer, writes
+from . import reads, retrieval, transfer, writes
 from .config import MemoryConfig
 from .context import Context
 from .effects import Steps, run_async, run_sync
 from .embeddings import make_embedder
+from .entity_search import searcher
 from .extraction import Extractor
 from .ontology import load_ontology
 from .store.async_store import AsyncGraphStore
@@ -45,7 +46,13 @@ class _Base:
         self.ontology = load_ontology(config.ontology)
         self.embedder = make_embedder(config.embedder)
         self.store = GraphStore(config.store, self.embedder.dimensions, self.embedder.name)
-        self._ctx = Context(config, self.ontology, self.embedder, self.store.dialect)
+        self._ctx = Context(
+            config,
+            self.ontology,
+            self.embedder,
+            self.store.dialect,
+            entity_search=searcher(self.store),
+        )
 
     @property
     def extractor(self) -> Extractor:
@@ -94,6 +101,9 @@ class Memory(_Base):
     ingest = _sync(_ingest.ingest)
     export = _sync(transfer.export)
     import_ = _sync(transfer.import_)
+    search = _sync(retrieval.search)
+    neighbors = _sync(retrieval.neighbors)
+    query = _sync(retrieval.query)
 
     def close(self) -> None:
         """Close the connection; the embedded server stops when its last user closes."""
@@ -126,6 +136,9 @@ class AsyncMemory(_Base):
     ingest = _async(_ingest.ingest)
     export = _async(transfer.export)
     import_ = _async(transfer.import_)
+    search = _async(retrieval.search)
+    neighbors = _async(retrieval.neighbors)
+    query = _async(retrieval.query)
 
     async def close(self) -> None:
         """Close both connections; the embedded server stops when its last user closes."""

@@ -39,6 +39,15 @@ class AsyncGraphStore:
 
         return await self._with_retry(lambda s: s.execute_read(work), write=False)
 
+    async def read_raw(self, text: str, params: dict[str, Any]) -> Rows:
+        """Run caller-supplied Cypher in a read transaction (see `GraphStore.read_raw`)."""
+
+        async def work(tx: neo4j.AsyncManagedTransaction) -> Rows:
+            result = await tx.run(text, params)
+            return [record.data() async for record in result]
+
+        return await self._with_retry(lambda s: s.execute_read(work), write=False)
+
     async def write(self, work: Callable[[], TxSteps[T]]) -> T:
         """Run a transaction function's steps in one write transaction, retried as a whole."""
 

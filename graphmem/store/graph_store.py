@@ -102,6 +102,15 @@ class GraphStore:
 
         return self._with_retry(lambda session: session.execute_read(work), write=False)
 
+    def read_raw(self, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Run caller-supplied Cypher in a read transaction (the `query()` passthrough, which
+        checks it with `graphmem.readonly` first)."""
+
+        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            return [record.data() for record in tx.run(text, params)]
+
+        return self._with_retry(lambda session: session.execute_read(work), write=False)
+
     def write(self, work: Callable[[Tx], T]) -> T:
         """Run `work` in one write transaction; retried as a whole on transient errors."""
         return self._with_retry(
