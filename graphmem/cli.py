@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from . import cli_tools
 from .config import MemoryConfig
 from .errors import GraphmemError
 from .extraction import extract
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reset", help="erase all graphmem data in the store (nothing else)")
     p.add_argument("--yes", action="store_true", help="confirm")
+    cli_tools.add_commands(sub)
     return parser
 
 
@@ -177,6 +179,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "extract":  # needs no store
             found = extract(args.text, speaker=args.speaker, occurred_at=args.date, config=config)
             print(json.dumps(found.model_dump(), indent=2))
+            return 0
+        if args.command in cli_tools.COMMANDS:  # config, ingest, export, import, show
+            done = cli_tools.run(args, config)
+            if args.json:
+                print(json.dumps(done, indent=2))
             return 0
         with Memory(config) as m:
             if args.command == "demo":

@@ -488,8 +488,7 @@ def cypher_statements(doc: dict[str, Any], batch: int = 100) -> Iterator[str]:
         f"// graphmem export of {str(scope.get('owner'))!r}, {doc.get('exported_at')}: "
         f"{len(doc['nodes'])} nodes, {len(doc['relationships'])} relationships.\n"
         "// Load with `cypher-shell -f FILE` or paste into Neo4j Browser.\n"
-        "// params: none\n"
-        + _schema_statement(_SCRIPT_SCHEMA[0])
+        "// params: none\n" + _schema_statement(_SCRIPT_SCHEMA[0])
     )
     for name in _SCRIPT_SCHEMA[1:]:
         yield _schema_statement(name)

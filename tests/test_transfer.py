@@ -16,7 +16,7 @@ from graphmem.transfer import cypher_literal, to_cypher
 
 from .test_cypher_lint import lint
 
-ODD = "it's a \"quote\" \\ back\\slash\nnew line\ttab ü 😀 `tick` \u2028 \x07"
+ODD = 'it\'s a "quote" \\ back\\slash\nnew line\ttab ü 😀 `tick` \u2028 \x07'
 
 
 def _populate(m: Memory, user: str) -> dict[str, Any]:
