@@ -134,14 +134,21 @@ def apply_fact(
     episode_ids: list[str],
     said_at: str | None,
     now: str,
+    hints: dict[str, str],
 ) -> TxSteps[dict[str, Any] | None]:
     """Reconcile one fact with the current ones and write the outcome; its event, or None
     when a negation finds nothing to retract. A fact without its own valid_from starts when
-    it was said (`said_at`, the message's timestamp), or is open-ended when that is unknown."""
+    it was said (`said_at`, the message's timestamp), or is open-ended when that is unknown.
+    `hints` are the entities `resolve.resolve_steps` found for names that are not exact."""
     s_vec, o_vec, _ = fact.vectors
     create = not fact.negated  # a denial never creates entities
-    s_id = yield from entity_id(ctx, scope, fact.subject, fact.s_label, s_vec, now, create)
-    o_id = yield from entity_id(ctx, scope, fact.object, fact.o_label, o_vec, now, create)
+    s_hint, o_hint = hints.get(name_key(fact.subject)), hints.get(name_key(fact.object))
+    s_id = yield from entity_id(
+        scope, fact.subject, fact.s_label, s_vec, now, create=create, hint=s_hint
+    )
+    o_id = yield from entity_id(
+        scope, fact.object, fact.o_label, o_vec, now, create=create, hint=o_hint
+    )
     if s_id is None or o_id is None:
         return None
     start = fact.start or said_at

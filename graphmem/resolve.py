@@ -24,7 +24,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from .context import Context
-from .effects import TxSteps, run
+from .effects import Rows, Steps, TxSteps, read, run
 from .ontology import DEFAULT_ENTITY_TYPE
 from .scope import Scope
 
@@ -127,39 +127,63 @@ def match_name(name: str, label: str, entities: Sequence[dict[str, Any]]) -> str
     return None
 
 
+def first_key(name: str) -> str:
+    """The canonical first word of a name (nicknames folded), which resolution looks up by.
+
+    >>> first_key("Dr. Bob Smith"), first_key("Globex Corp")
+    ('robert', 'globex')
+    """
+    words = core_key(name).split()
+    return _CANONICAL.get(words[0], words[0]) if words else ""
+
+
+def resolve_steps(
+    ctx: Context, scope: Scope, names: Sequence[tuple[str, str, Sequence[float]]]
+) -> Steps[dict[str, str]]:
+    """Before a write: for each (name, label, vector) that is not an exact name of the
+    owner's, the entity it refers to, if any, as {name_key: entity id}. Read-only, so the
+    write transaction stays short; it checks the exact name again and creates what is new."""
+    hints: dict[str, str] = {}
+    for name, label, vector in names:
+        key = name_key(name)
+        if key in hints or (yield from read("entity_find", owner=scope.owner, name_key=key)):
+            continue
+        rows = yield from read("entity_candidates", owner=scope.owner, first_key=first_key(name))
+        match = match_name(name, label, rows)
+        if match is None and vector and ctx.entity_search is not None:
+            near = yield from ctx.entity_search.similar_steps(scope.owner, vector, 3)
+            close = [
+                r for r in near if r["score"] >= VECTOR_MATCH and _compatible(label, r["type"])
+            ]
+            match = str(close[0]["id"]) if close else None
+        if match is not None:
+            hints[key] = match
+    return hints
+
+
 def entity_id(
-    ctx: Context,
     scope: Scope,
     name: str,
     label: str,
     vector: Sequence[float],
     now: str,
+    *,
     create: bool = True,
+    hint: str | None = None,
 ) -> TxSteps[str | None]:
-    """The id of the owner's entity `name` refers to, created if there is none (unless
-    `create` is False: then None)."""
+    """The id of the owner's entity `name` refers to: its exact name, else `hint` (from
+    `resolve_steps`; the name becomes an alias), else a new entity (unless `create` is False:
+    then None)."""
     key = name_key(name)
     found = yield from run("entity_find", owner=scope.owner, name_key=key)
     if found:
         if create:
             yield from run("entity_mentioned", id=found[0]["id"], now=now)
         return str(found[0]["id"])
-    rows = yield from run("entity_names", owner=scope.owner)
-    match = match_name(name, label, rows)
-    if match is None and vector:
-        near = yield from run("entity_vector_scan", owner=scope.owner, vector=list(vector), k=3)
-        close = [
-            r
-            for r in near
-            if ctx.dialect.cosine_from_function(r["score"]) >= VECTOR_MATCH
-            and _compatible(label, r["type"])
-        ]
-        match = str(close[0]["id"]) if close else None
-    if match is not None:
-        if create:
-            entity = next((r for r in rows if r["id"] == match), None)
-            yield from _alias(match, name, entity, now)
-        return match
+    if hint is not None:
+        known = yield from _alias(hint, name, now) if create else run("entity_get", id=hint)
+        if known:
+            return hint
     if not create:
         return None
     new_id = str(uuid.uuid4())
@@ -170,6 +194,7 @@ def entity_id(
         owner=scope.owner,
         name=name,
         name_key=key,
+        first_key=first_key(name),
         type=label,
         embedding=list(vector),
         now=now,
@@ -177,23 +202,25 @@ def entity_id(
     return new_id
 
 
-def _alias(entity_id: str, name: str, entity: dict[str, Any] | None, now: str) -> TxSteps[None]:
+def _alias(entity_id: str, name: str, now: str) -> TxSteps[Rows]:
     """Record `name` as an alias; a fuller person name ("Emma Stone" for "Emma") becomes the
-    name and the old one an alias."""
-    old = entity["name"] if entity else None
-    fuller = (
-        entity is not None
-        and entity["type"] == "Person"
-        and len(core_key(name).split()) > len(core_key(old or "").split())
-    )
-    new_name, alias = (name, old) if fuller and old else (old, name)
-    yield from run(
-        "entity_alias",
-        id=entity_id,
-        name=new_name,
-        name_key=name_key(new_name) if new_name else None,
-        alias=alias,
-        now=now,
+    name and the old one an alias. No rows when the entity is gone."""
+    rows = yield from run("entity_get", id=entity_id)
+    if not rows:
+        return []
+    old, kind = rows[0]["name"], rows[0]["type"]
+    fuller = kind == "Person" and len(core_key(name).split()) > len(core_key(old).split())
+    new_name, alias = (name, old) if fuller else (old, name)
+    return (
+        yield from run(
+            "entity_alias",
+            id=entity_id,
+            name=new_name,
+            name_key=name_key(new_name),
+            first_key=first_key(new_name),
+            alias=alias,
+            now=now,
+        )
     )
 
 

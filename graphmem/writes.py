@@ -17,7 +17,7 @@ from .facts import Fact, close_version, create_version, prepare
 from .messages import Message, metadata_json, normalize_messages
 from .reads import current_version, get_all
 from .reconcile import apply_fact, fold_changes
-from .resolve import entity_id, name_key
+from .resolve import entity_id, name_key, resolve_steps
 from .scope import Scope
 from .times import now_iso, to_iso
 
@@ -75,6 +75,7 @@ def add(
             ]
         )
     vectors = yield from _embed(ctx, facts, [m.content for m in msgs])
+    hints = yield from resolve_steps(ctx, scope, _names(facts))
     ids = [str(uuid.uuid4()) for _ in msgs]
 
     def work() -> TxSteps[list[dict[str, Any]]]:
@@ -82,7 +83,7 @@ def add(
             yield from _create_episode(scope, episode_id, msg, occurred, now, meta, vector)
         events = []
         for fact in facts:
-            event = yield from apply_fact(ctx, scope, fact, ids, said_at, now)
+            event = yield from apply_fact(ctx, scope, fact, ids, said_at, now, hints)
             if event:
                 events.append(event)
         mentioned = sorted({e[k] for e in events for k in ("source_id", "target_id")})
@@ -155,11 +156,12 @@ def add_relation(
         raise ValidationError("source must be a non-empty string (an episode id or text)")
     source_vecs = yield from _embed(ctx, [fact], [source] if source else [])
     source_vec = source_vecs[0] if source_vecs else None
+    hints = yield from resolve_steps(ctx, scope, _names([fact]))
     now = now_iso()
 
     def work() -> TxSteps[dict[str, Any] | None]:
         episode_ids = yield from _source_episode(scope, source, source_vec, now)
-        event = yield from apply_fact(ctx, scope, fact, episode_ids, None, now)
+        event = yield from apply_fact(ctx, scope, fact, episode_ids, None, now, hints)
         if event and episode_ids:
             yield from run(
                 "episode_link",
@@ -208,12 +210,14 @@ def update(
     yield from _embed(ctx, [fact])
     s_vec, o_vec, f_vec = fact.vectors
     scope = Scope.of(current["user_id"], current["agent_id"], current["run_id"])
+    hints = yield from resolve_steps(ctx, scope, _names([fact]))
     now = now_iso()
 
     def work() -> TxSteps[dict[str, Any]]:
         yield from close_version(current, "superseded", fact.start or now, now)
-        s_id = yield from entity_id(ctx, scope, fact.subject, fact.s_label, s_vec, now)
-        o_id = yield from entity_id(ctx, scope, fact.object, fact.o_label, o_vec, now)
+        s_hint, o_hint = hints.get(name_key(fact.subject)), hints.get(name_key(fact.object))
+        s_id = yield from entity_id(scope, fact.subject, fact.s_label, s_vec, now, hint=s_hint)
+        o_id = yield from entity_id(scope, fact.object, fact.o_label, o_vec, now, hint=o_hint)
         assert s_id is not None and o_id is not None
         event = yield from create_version(
             scope,
@@ -283,6 +287,18 @@ def _embed(
     for i, fact in enumerate(facts):
         fact.vectors = (rest[3 * i], rest[3 * i + 1], rest[3 * i + 2])
     return vectors[: len(extra)]
+
+
+def _names(facts: list[Fact]) -> list[tuple[str, str, list[float]]]:
+    """(name, label, vector) of every entity the facts name, for `resolve_steps`."""
+    return [
+        (name, label, vector)
+        for f in facts
+        for name, label, vector in (
+            (f.subject, f.s_label, f.vectors[0]),
+            (f.object, f.o_label, f.vectors[1]),
+        )
+    ]
 
 
 def _existing_facts(
