@@ -100,3 +100,45 @@ def test_malformed_output_is_repaired_once_then_fails_with_nothing_written(
         rows = m.store.read("episode_find", id="none", owner=f"user:{user}")
         assert rows == []
         assert m.delete_all(user_id=user)["deleted"]["episodes"] == 0  # no episode either
+
+
+def test_the_rules_veto_impossible_llm_operations(server: Memory, config: dict, user: str) -> None:
+    other = f"{user}-other"
+    theirs = server.add_relation("Maya", "LIKES", "tea", user_id=other)["results"][0]
+    mine = server.add_relation("Maya", "LIVES_IN", "Oslo", user_id=user, immutable=True)
+    coffee = {"subject": "Maya", "relation": "LIKES", "object": "coffee", "event": "ADD"}
+    oslo = {
+        "subject": "Maya",
+        "relation": "LIVES_IN",
+        "object": "Oslo",
+        "event": "DELETE",
+        "memory_id": mine["results"][0]["id"],
+    }
+    replies = iter(
+        [
+            # First "update" another user's memory (not among the facts it was shown): the
+            # extractor asks for a repair. Then delete an immutable memory: the rules refuse.
+            {
+                "entities": [],
+                "relations": [{**coffee, "event": "UPDATE", "memory_id": theirs["id"]}, oslo],
+            },
+            {"entities": [], "relations": [coffee, oslo]},
+        ]
+    )
+
+    def respond(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return 200, _reply(json.dumps(next(replies)))
+
+    with openai_server(respond) as (base_url, received), _llm_memory(config, base_url) as m:
+        out = m.add({"role": "user", "content": "I prefer coffee.", "name": "Maya"}, user_id=user)
+    assert len(received) == 2 and theirs["id"] in json.dumps(received[1]["body"])  # the repair
+    events = [(e["event"], e["memory"]) for e in out["results"]]
+    assert events == [("ADD", "Maya likes coffee"), ("NONE", "Maya lives in Oslo")]
+    assert out["results"][0]["id"] != theirs["id"]  # a new memory of this user, not theirs
+    assert server.get(theirs["id"])["memory"] == "Maya likes tea"  # untouched
+    assert server.get(theirs["id"])["status"] == "current"
+    assert {f["memory"] for f in server.get_all(user_id=user)["results"]} == {
+        "Maya likes coffee",
+        "Maya lives in Oslo",  # immutable: only an explicit delete() may close it
+    }
+    server.delete_all(user_id=other)
