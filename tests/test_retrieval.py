@@ -441,3 +441,25 @@ def test_rerank_apply_squashes_logits() -> None:
 
     with pytest.raises(ValueError, match="0 scores"):
         apply(Wrong(), "q", [{"memory": "a"}])
+
+
+def test_readme_search_example_runs(tmp_path: Any) -> None:
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Search\n", 1)[1]
+    block = re.findall(r"```python\n(.*?)```", section, re.DOTALL)[0]
+    env = {**os.environ, "GRAPHMEM_HOME": str(tmp_path / "home"), "GRAPHMEM_EMBEDDER": "hashing"}
+    env.pop("NEO4J_URI", None)
+    run = subprocess.run(
+        [sys.executable, "-c", block], env=env, capture_output=True, text=True, timeout=180
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        "Alice works with Bob (via Acme)",
+        "Carol lives in Madrid ['REPORTS_TO', 'LIVES_IN']",
+    ]

@@ -1,0 +1,14 @@
+// Benchmark bulk loader (benchmarks/search_latency.py): many current facts of one relation
+// type at once, with the same properties fact_create writes.
+// params: rows, owner, user_id, now
+UNWIND $rows AS row
+MATCH (s:Entity {id: row.subject_id})
+MATCH (o:Entity {id: row.object_id})
+CREATE (s)-[r:__TYPE__ {
+  id: row.id, memory_id: row.id, version: 1, fact: row.fact, status: 'current',
+  owner: $owner, user_id: $user_id, agent_id: null, run_id: null,
+  valid_from: datetime($now), valid_to: null, recorded_at: datetime($now), expired_at: null,
+  created_at: datetime($now), episode_ids: row.episode_ids, confidence: null, metadata: null,
+  expiration_date: null, immutable: false, embedding: row.embedding
+}]->(o)
+RETURN count(r) AS created
