@@ -12,9 +12,10 @@ from .errors import (
     ValidationError,
 )
 from .extraction import Extraction, extract
-from .memory import Memory
+from .memory import AsyncMemory, Memory
 
 __all__ = [
+    "AsyncMemory",
     "ConfigError",
     "EmbedderConfig",
     "Extraction",
