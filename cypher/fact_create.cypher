@@ -1,4 +1,5 @@
-// Creates one version of one fact as a typed relationship (type checked before substitution).
+// Creates one version of one fact as a typed relationship (type checked before substitution)
+// and returns it as the fact_* statements do.
 // params: subject_id, object_id, id, memory_id, version, fact, status, owner, user_id, agent_id, run_id, valid_from, valid_to, now, expired_at, created_at, episode_ids, confidence, metadata, expiration_date, immutable, embedding
 MATCH (s:Entity {id: $subject_id})
 MATCH (o:Entity {id: $object_id})
@@ -11,4 +12,5 @@ CREATE (s)-[r:__TYPE__ {
   episode_ids: $episode_ids, confidence: $confidence, metadata: $metadata,
   expiration_date: datetime($expiration_date), immutable: $immutable, embedding: $embedding
 }]->(o)
-RETURN r.id AS id
+RETURN r {.*, embedding: null} AS r, type(r) AS relationship,
+       s {.id, .name, .type} AS source, o {.id, .name, .type} AS target

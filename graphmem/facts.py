@@ -115,7 +115,7 @@ def create_version(
 ) -> TxSteps[dict[str, Any]]:
     """Write one version of a fact (see cypher/fact_create.cypher) and return it."""
     version_id = str(uuid.uuid4())
-    yield from run(
+    rows = yield from run(
         "fact_create",
         rel_type=fact.rel.name,
         subject_id=subject_id,
@@ -138,7 +138,6 @@ def create_version(
         embedding=fact.vectors[2],
         **scope.params(),
     )
-    rows = yield from run("fact_version", subject_id=subject_id, id=version_id)
     return records.fact(rows[0])
 
 

@@ -275,11 +275,12 @@ def current_around(
     """The subject's current facts `decide` looks at, newest first; expired ones are closed
     on the way (they are no longer current in reads either)."""
     out, into = related_types(ctx.ontology, rel)
-    rows = yield from run("fact_current", subject_id=subject_id, types=out, **scope.narrow())
-    rows_in = yield from run("fact_current_in", object_id=subject_id, types=into, **scope.narrow())
+    rows = yield from run(
+        "fact_current", entity_id=subject_id, out_types=out, in_types=into, **scope.narrow()
+    )
     same_names = {rel.name, *([rel.inverse] if rel.inverse else [])}
     found: dict[str, dict[str, Any]] = {}
-    for row in [*rows, *rows_in]:
+    for row in rows:
         f = records.fact(row)
         if f["version_id"] in found:
             continue

@@ -144,9 +144,12 @@ def resolve_steps(
     owner's, the entity it refers to, if any, as {name_key: entity id}. Read-only, so the
     write transaction stays short; it checks the exact name again and creates what is new."""
     hints: dict[str, str] = {}
+    keys = sorted({name_key(name) for name, _, _ in names})
+    exact = yield from read("entity_find_keys", owner=scope.owner, name_keys=keys)
+    known = {row["name_key"] for row in exact}
     for name, label, vector in names:
         key = name_key(name)
-        if key in hints or (yield from read("entity_find", owner=scope.owner, name_key=key)):
+        if key in hints or key in known:
             continue
         rows = yield from read("entity_candidates", owner=scope.owner, first_key=first_key(name))
         match = match_name(name, label, rows)
@@ -175,10 +178,10 @@ def entity_id(
     `resolve_steps`; the name becomes an alias), else a new entity (unless `create` is False:
     then None)."""
     key = name_key(name)
-    found = yield from run("entity_find", owner=scope.owner, name_key=key)
+    found = yield from run(
+        "entity_touch", owner=scope.owner, name_key=key, mention=int(create), now=now
+    )
     if found:
-        if create:
-            yield from run("entity_mentioned", id=found[0]["id"], now=now)
         return str(found[0]["id"])
     if hint is not None:
         known = yield from _alias(hint, name, now) if create else run("entity_get", id=hint)

@@ -1,9 +1,0 @@
-// Current facts entering one entity with a type in $types, within a scope (reconciliation
-// candidates seen from the other end: symmetric and inverse relations).
-// params: object_id, types, owner, agent_id, run_id
-MATCH (s:Entity)-[r]->(o:Entity {id: $object_id})
-WHERE type(r) IN $types AND r.status = 'current' AND r.owner = $owner
-  AND ($agent_id IS NULL OR r.agent_id = $agent_id)
-  AND ($run_id IS NULL OR r.run_id = $run_id)
-RETURN r {.*, embedding: null} AS r, type(r) AS relationship,
-       s {.id, .name, .type} AS source, o {.id, .name, .type} AS target
