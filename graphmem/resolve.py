@@ -137,19 +137,26 @@ def first_key(name: str) -> str:
     return _CANONICAL.get(words[0], words[0]) if words else ""
 
 
+def known_names(scope: Scope, names: Sequence[str]) -> Steps[set[str]]:
+    """The name keys among `names` that are exact names of the owner's entities."""
+    keys = sorted({name_key(name) for name in names})
+    if not keys:
+        return set()
+    rows = yield from read("entity_find_keys", owner=scope.owner, name_keys=keys)
+    return {row["name_key"] for row in rows}
+
+
 def resolve_steps(
     ctx: Context, scope: Scope, names: Sequence[tuple[str, str, Sequence[float]]]
 ) -> Steps[dict[str, str]]:
-    """Before a write: for each (name, label, vector) that is not an exact name of the
-    owner's, the entity it refers to, if any, as {name_key: entity id}. Read-only, so the
-    write transaction stays short; it checks the exact name again and creates what is new."""
+    """Before a write: for each (name, label, vector) that is NOT an exact name of the
+    owner's (see `known_names`), the entity it refers to, if any, as {name_key: entity id}.
+    Read-only, so the write transaction stays short; it checks the exact name again and
+    creates what is new."""
     hints: dict[str, str] = {}
-    keys = sorted({name_key(name) for name, _, _ in names})
-    exact = yield from read("entity_find_keys", owner=scope.owner, name_keys=keys)
-    known = {row["name_key"] for row in exact}
     for name, label, vector in names:
         key = name_key(name)
-        if key in hints or key in known:
+        if key in hints:
             continue
         rows = yield from read("entity_candidates", owner=scope.owner, first_key=first_key(name))
         match = match_name(name, label, rows)
@@ -199,7 +206,7 @@ def entity_id(
         name_key=key,
         first_key=first_key(name),
         type=label,
-        embedding=list(vector),
+        embedding=list(vector) or None,  # None: a name known before the write, gone since
         now=now,
     )
     return new_id

@@ -17,7 +17,7 @@ from .facts import Fact, close_version, create_version, prepare
 from .messages import Message, metadata_json, normalize_messages
 from .reads import current_version, get_all
 from .reconcile import apply_fact, fold_changes
-from .resolve import entity_id, name_key, resolve_steps
+from .resolve import entity_id, known_names, name_key, resolve_steps
 from .scope import Scope
 from .times import now_iso, to_iso
 
@@ -74,8 +74,7 @@ def add(
                 if r.event != "NONE"
             ]
         )
-    vectors = yield from _embed(ctx, facts, [m.content for m in msgs])
-    hints = yield from resolve_steps(ctx, scope, _names(facts))
+    vectors, hints = yield from _embed_and_resolve(ctx, scope, facts, [m.content for m in msgs])
     ids = [str(uuid.uuid4()) for _ in msgs]
 
     def work() -> TxSteps[list[dict[str, Any]]]:
@@ -154,9 +153,10 @@ def add_relation(
     )
     if source is not None and (not isinstance(source, str) or not source.strip()):
         raise ValidationError("source must be a non-empty string (an episode id or text)")
-    source_vecs = yield from _embed(ctx, [fact], [source] if source else [])
+    source_vecs, hints = yield from _embed_and_resolve(
+        ctx, scope, [fact], [source] if source else []
+    )
     source_vec = source_vecs[0] if source_vecs else None
-    hints = yield from resolve_steps(ctx, scope, _names([fact]))
     now = now_iso()
 
     def work() -> TxSteps[dict[str, Any] | None]:
@@ -207,10 +207,9 @@ def update(
         if not isinstance(data["fact"], str) or not data["fact"].strip():
             raise ValidationError("fact must be a non-empty string")
         fact.text = data["fact"].strip()
-    yield from _embed(ctx, [fact])
-    s_vec, o_vec, f_vec = fact.vectors
     scope = Scope.of(current["user_id"], current["agent_id"], current["run_id"])
-    hints = yield from resolve_steps(ctx, scope, _names([fact]))
+    _, hints = yield from _embed_and_resolve(ctx, scope, [fact], [])
+    s_vec, o_vec, _ = fact.vectors
     now = now_iso()
 
     def work() -> TxSteps[dict[str, Any]]:
@@ -275,30 +274,29 @@ def reset(ctx: Context) -> Steps[dict[str, Any]]:
 # -- internals ---------------------------------------------------------------------------------
 
 
-def _embed(
-    ctx: Context, facts: list[Fact], extra: list[str] | None = None
-) -> Steps[list[list[float]]]:
-    """Embed the names and sentences of all facts, plus `extra` texts (messages, a source),
-    in ONE model call; set the facts' vectors and return the extra ones."""
-    extra = extra or []
-    texts = [*extra, *(t for f in facts for t in (f.subject, f.object, f.text))]
+def _embed_and_resolve(
+    ctx: Context, scope: Scope, facts: list[Fact], extra: list[str]
+) -> Steps[tuple[list[list[float]], dict[str, str]]]:
+    """Embed in ONE model call the `extra` texts (messages, a source), every fact's sentence
+    and the names that are not yet exact names of the owner's entities (known ones need no
+    vector); set the facts' vectors; resolve the unknown names. Returns the extra texts'
+    vectors and the resolution hints for the write."""
+    names = {n for f in facts for n in (f.subject, f.object)}
+    known = yield from known_names(scope, sorted(names))
+    new_names = sorted(n for n in names if name_key(n) not in known)
+    texts = [*extra, *(f.text for f in facts), *new_names]
     vectors: list[list[float]] = yield from compute(ctx.embed, texts)
-    rest = vectors[len(extra) :]
-    for i, fact in enumerate(facts):
-        fact.vectors = (rest[3 * i], rest[3 * i + 1], rest[3 * i + 2])
-    return vectors[: len(extra)]
-
-
-def _names(facts: list[Fact]) -> list[tuple[str, str, list[float]]]:
-    """(name, label, vector) of every entity the facts name, for `resolve_steps`."""
-    return [
-        (name, label, vector)
+    by_name = dict(zip(new_names, vectors[len(extra) + len(facts) :], strict=True))
+    for fact, text_vec in zip(facts, vectors[len(extra) : len(extra) + len(facts)], strict=True):
+        fact.vectors = (by_name.get(fact.subject, []), by_name.get(fact.object, []), text_vec)
+    unknown = [
+        (name, label, by_name[name])
         for f in facts
-        for name, label, vector in (
-            (f.subject, f.s_label, f.vectors[0]),
-            (f.object, f.o_label, f.vectors[1]),
-        )
+        for name, label in ((f.subject, f.s_label), (f.object, f.o_label))
+        if name in by_name
     ]
+    hints = yield from resolve_steps(ctx, scope, unknown)
+    return vectors[: len(extra)], hints
 
 
 def _existing_facts(

@@ -290,13 +290,14 @@ def test_each_write_calls_the_embedding_model_once(memory: Memory, user: str) ->
             {"role": "user", "content": "I live in Oslo and love jazz.", "name": "Ida"},
             user_id=user,
         )
-        assert calls == [1 + 2 * 3]  # the message, then name, name, sentence per fact
+        # One call: the message, each fact's sentence, each name new to this user (Ida once).
+        assert calls == [1 + 2 + 3]
         calls.clear()
         memory.add_relation("Ida", "KNOWS", "Ola", user_id=user, source="met at work")
-        assert calls == [1 + 3]
+        assert calls == [1 + 1 + 1]  # source, sentence, "Ola" (Ida is known: no vector needed)
         calls.clear()
         mid = memory.get_all(user_id=user, filters={"relationship": "KNOWS"})["results"][0]["id"]
         memory.update(mid, "Per")
-        assert calls == [3]
+        assert calls == [1 + 1]  # sentence, "Per"
     finally:
         del memory.embedder.embed
