@@ -17,8 +17,8 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from . import forget, merge, reads, retrieval, transfer, writes
 from . import ingest as _ingest
-from . import reads, retrieval, transfer, writes
 from .config import MemoryConfig
 from .context import Context
 from .effects import Steps, run_async, run_sync
@@ -98,12 +98,15 @@ class Memory(_Base):
     get = _sync(reads.get)
     get_all = _sync(reads.get_all)
     history = _sync(reads.history)
-    ingest = _sync(_ingest.ingest)
-    export = _sync(transfer.export)
-    import_ = _sync(transfer.import_)
+    changes = _sync(reads.changes)
+    forget_episode = _sync(forget.forget_episode)
+    merge_entities = _sync(merge.merge_entities)
     search = _sync(retrieval.search)
     neighbors = _sync(retrieval.neighbors)
     query = _sync(retrieval.query)
+    ingest = _sync(_ingest.ingest)
+    export = _sync(transfer.export)
+    import_ = _sync(transfer.import_)
 
     def close(self) -> None:
         """Close the connection; the embedded server stops when its last user closes."""
@@ -133,12 +136,15 @@ class AsyncMemory(_Base):
     get = _async(reads.get)
     get_all = _async(reads.get_all)
     history = _async(reads.history)
-    ingest = _async(_ingest.ingest)
-    export = _async(transfer.export)
-    import_ = _async(transfer.import_)
+    changes = _async(reads.changes)
+    forget_episode = _async(forget.forget_episode)
+    merge_entities = _async(merge.merge_entities)
     search = _async(retrieval.search)
     neighbors = _async(retrieval.neighbors)
     query = _async(retrieval.query)
+    ingest = _async(_ingest.ingest)
+    export = _async(transfer.export)
+    import_ = _async(transfer.import_)
 
     async def close(self) -> None:
         """Close both connections; the embedded server stops when its last user closes."""
