@@ -118,12 +118,11 @@ def compute(fn: Callable[..., T], *args: Any) -> Steps[T]:
 def run_sync(steps: Steps[T], store: GraphStore) -> T:
     """Drive an operation with the blocking driver."""
     value: Any = None
-    error: BaseException | None = None
+    error: Exception | None = None
     while True:
-        try:
-            step = steps.throw(error) if error is not None else steps.send(value)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+        done, step = resume(steps, value, error)
+        if done:
+            return step  # type: ignore[no-any-return]
         value, error = None, None
         try:
             if isinstance(step, Read):
@@ -142,12 +141,11 @@ def run_sync(steps: Steps[T], store: GraphStore) -> T:
 async def run_async(steps: Steps[T], store: AsyncGraphStore) -> T:
     """Drive an operation with the asyncio driver; computations go to a worker thread."""
     value: Any = None
-    error: BaseException | None = None
+    error: Exception | None = None
     while True:
-        try:
-            step = steps.throw(error) if error is not None else steps.send(value)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+        done, step = resume(steps, value, error)
+        if done:
+            return step  # type: ignore[no-any-return]
         value, error = None, None
         try:
             if isinstance(step, Read):
@@ -162,12 +160,22 @@ async def run_async(steps: Steps[T], store: AsyncGraphStore) -> T:
             error = exc
 
 
+def resume(
+    steps: Generator[Any, Any, Any], value: Any, error: Exception | None = None
+) -> tuple[bool, Any]:
+    """Resume a generator with the answer to its last step (or the error it caused):
+    `(False, next_step)`, or `(True, its_result)` when it has finished."""
+    try:
+        return False, steps.throw(error) if error is not None else steps.send(value)
+    except StopIteration as stop:
+        return True, stop.value
+
+
 def _tx_sync(work: Callable[[], TxSteps[T]], tx: Tx) -> T:
     steps = work()
     rows: Rows | None = None
     while True:
-        try:
-            q = steps.send(rows)  # type: ignore[arg-type]
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+        done, q = resume(steps, rows)
+        if done:
+            return q  # type: ignore[no-any-return]
         rows = tx.run(q.name, rel_type=q.rel_type, label=q.label, **q.params)

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import neo4j
 from neo4j.exceptions import Neo4jError
 
-from ..effects import Query, Rows, TxSteps
+from ..effects import Query, Rows, TxSteps, resume
 from ..errors import StoreError
 from . import dialect as dialects
 from .graph_store import GraphStore, retry_delay
@@ -55,10 +55,9 @@ class AsyncGraphStore:
             steps = work()
             rows: Rows | None = None
             while True:
-                try:
-                    q = steps.send(rows)  # type: ignore[arg-type]
-                except StopIteration as stop:
-                    return stop.value  # type: ignore[no-any-return]
+                done, q = resume(steps, rows)
+                if done:
+                    return q  # type: ignore[no-any-return]
                 rows = await _run(tx, q)
 
         return await self._with_retry(lambda s: s.execute_write(tx_work), write=True)
