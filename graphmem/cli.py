@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -17,6 +19,7 @@ from .config import MemoryConfig
 from .errors import GraphmemError
 from .extraction import extract
 from .memory import Memory
+from .store.embedded import stop_all
 
 
 def _scope_args(parser: argparse.ArgumentParser) -> None:
@@ -202,5 +205,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def run() -> None:
+    """The console script: `main`, then exit without the interpreter's teardown.
+
+    With the embedded store the JVM's threads outlive Python's finalization, which can abort
+    the process at exit ("FATAL: exception not rethrown", seen now and then next to torch and
+    spaCy). Output is flushed and the embedded server stopped first, so nothing is lost.
+    """
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    stop_all()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

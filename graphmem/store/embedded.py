@@ -217,13 +217,14 @@ def _start_jvm(home: Path, heap: str) -> None:
         start_jvm(heap_size=heap, jvm_args=args)
     # Registered after JPype's own exit hook, so it runs first: a server still running when
     # the JVM shuts down would keep the process from exiting.
-    atexit.register(_stop_all)
+    atexit.register(stop_all)
     # With the servers stopped, destroying the JVM gains nothing, and JPype's DestroyJavaVM
     # segfaults or hangs at exit when torch/spaCy are loaded in the same process (seen here).
     jpype.config.destroy_jvm = False
 
 
-def _stop_all() -> None:
+def stop_all() -> None:
+    """Stop every embedded server of this process (at exit, or before a hard exit)."""
     with _lock:
         servers = list(_servers.values())
         _servers.clear()
