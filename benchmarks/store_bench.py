@@ -53,7 +53,8 @@ from graphmem.entity_search import (  # noqa: E402
     SAFETY,
     EntitySearch,
 )
-from graphmem.memory import name_key  # noqa: E402
+from graphmem.resolve import name_key  # noqa: E402
+from graphmem.store.dialect import ENTITY_VECTOR_INDEX_OPTIONS  # noqa: E402
 from graphmem.times import now_iso  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "store_bench.json"
@@ -554,7 +555,7 @@ def bench_lookup(
         "owner": owner,
         "owned": len(ids),
         "queries": len(qs),
-        "plan": {"strategy": plan.strategy, "candidates": plan.candidates},
+        "plan": {"strategy": plan.strategy, "candidates": plan.candidates, "deeper": plan.deeper},
         "strategies": strategies,
         "recall_at_10": {key: round(float(np.mean(v)), 4) for key, v in rec.items()},
         "latency_ms": {key: ms(v) for key, v in lat.items()},
@@ -785,6 +786,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "loadavg_before": load_before,
         "loadavg_after": _loadavg(),
         "store": "embedded ArcadeDB over Bolt",
+        "entity_vector_index": ENTITY_VECTOR_INDEX_OPTIONS,
         "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
         "embedder": "all-MiniLM-L6-v2 (384 dims, CPU)",
         "total_seconds": round(time.perf_counter() - started, 1),

@@ -7,12 +7,13 @@ owner only *after* its lookup. So the owner's share of all entities decides what
   with ``vector.similarity.cosine`` and keep the best k (``cypher/entity_vector_scan.cypher``).
   Cost grows with the owner's size, not the store's.
 * **index** (over-fetch, then filter): ask the index for the ``candidates`` nearest entities of
-  every owner and keep the owner's (``cypher/entity_vector_candidates.cypher``), with
-  ``candidates = ceil(SAFETY * k * total / owned)``. Cost grows with ``candidates``.
+  every owner, keep the owner's and rescore them exactly (``cypher/entity_vector_candidates``),
+  with ``candidates = ceil(SAFETY * k * total / owned)``. Cost grows with ``candidates``.
   When at least k of the candidates are the owner's, they *are* the owner's top k (any better
   entity of the owner would be among the global top ``candidates`` too), up to the index's own
   approximation. When fewer come back, the owner's top k cannot be known from them, so the
-  search falls back to the exact scan ("index+scan").
+  search asks once more, ``DEEPER`` times deeper ("index+deeper", only when the cost model
+  says that is cheaper than the scan), and then falls back to the exact scan ("index+scan").
 
 Which one runs follows a linear cost model of both statements (fixed cost + per-entity or
 per-candidate cost, constants below) fed by the owner's and the store's entity counts. The
@@ -24,25 +25,31 @@ the owner's true top k no matter how the count was wrong. Nothing is ever skippe
 count says zero.
 
 Measured on the embedded ArcadeDB (2 shared cores, MiniLM vectors of 50k realistic entity names
-in five entity labels; see ``benchmarks/store_bench.py``):
+in five entity labels; see ``benchmarks/store_bench.py``; the machine was shared and loaded, so
+only ratios measured in the same run were trusted, plus the process's CPU time per query):
 
-* scan: ~4 ms + ~9 us per owned entity (500 entities: 8.5 ms; 5,000: 47-52 ms). Of the fixed
-  part, ~2 ms is shipping the 384-float query vector over Bolt.
-* index: ~8 ms + ~35 us per candidate (k'=10: 8 ms, 100: 12 ms, 200: 16.6 ms, 500: 26.5 ms).
-  ArcadeDB keeps one HNSW sub-index per entity label and searches each with k', which is why
-  this is ~1.5x the single-label cost (5.3 ms + 22 us per candidate).
+* The floor is a Bolt round trip that ships the 384-float query vector: ~3 ms of CPU, about
+  half of it the driver packing the floats in pure Python (1.5 ms per vector; ``neo4j-rust-ext``
+  packs it in 0.04 ms).
+* scan: ~4 ms + ~7 us per owned entity. Ordering by score alone (ties are ordered here) instead
+  of ``score, n.id`` saved ~25% for 500 entities.
+* index: ~7 ms + ~30 us per candidate. ArcadeDB keeps one graph per entity label (five here) and
+  searches each with k', so this is several times one graph's cost; in-process, one label's
+  graph answers k'=10 in ~0.3 ms. The index is built with degree 16 and INT8 quantization
+  (``dialect.ENTITY_VECTOR_INDEX_OPTIONS``): INT8 alone cut ~10%; the exact rescoring of the
+  owner's hits in the statement keeps quantized scores out of results and cost nothing
+  measurable. Tried without gain: storing vectors in the graph (no change), SQL
+  ``vector.neighbors`` through Cypher (same cost; its RID ``filter`` needs the owner's RIDs,
+  which cost as much as counting them), passing the vector as a string (no gain on the scan).
 * Owner hits among the global top k' follow the owner's share: for a 10%-owner the rank of its
-  10th entity had p50 92, p99 157, max 173 over 150 queries (so SAFETY 1.0 -> 35% short,
-  1.5 -> 3%, 2.0 -> 0%); for a 1%-owner p50 874, max 2190. SAFETY = 2 keeps fallbacks rare
-  (the binomial tail at mean 2k is <1%) for a few ms more than 1.5.
-* So at 50k entities the index wins above ~2,200 owned entities (4.4%): the 10%-owner gets
-  k'=200 and the 1%-owner the scan (its index path would need k'~2,000, ~78 ms). At 10k
-  entities the crossover is ~1,100 owned entities, so both benchmark owners scan there.
+  10th entity had p50 92, p99 157, max 173 over 150 queries, so SAFETY 1.5 (k'=150) comes back
+  short for a few % of queries (recall 0.998 in the same run as 0.97 for k'=120), and those
+  get one fetch of 3 x 150 instead of the 5,000-entity scan. For a 1%-owner p50 874, max 2190.
+* So at 50k entities the index wins above ~2,000 owned entities (4%): the 10%-owner gets
+  k'=150 and the 1%-owner the scan (its index path would need k'~1,500). At 10k entities both
+  benchmark owners scan (the crossover is ~1,050 there).
 * ``benchmarks/store_bench.py`` (150 misspelled / partial / foreign name queries per owner,
-  recall@10 against exact numpy): 50k entities, 10%-owner: index k'=203, recall 0.999, p50 15.8
-  ms vs 56.2 ms for the brute-force scan (3.6x); 1%-owner: scan, recall 1.0, 9.4 ms. 10k
-  entities: 11.7 ms (10%) and 5.1 ms (1%), both scans, recall 1.0. The plain over-fetch of 300
-  without the fallback gets recall 0.38 (50k) / 0.32 (10k) for the 1%-owner.
+  recall@10 against exact numpy): RESULTS_PLACEHOLDER
 """
 
 from __future__ import annotations
@@ -56,24 +63,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .effects import Steps, read, run_sync
 from .errors import ValidationError
 from .store.graph_store import GraphStore
 
 # Over-fetch factor: ask the index for SAFETY * k * total / owned candidates.
-SAFETY = 2.0
+SAFETY = 1.5
+# A short first over-fetch is retried once with DEEPER times the candidates (then the scan).
+DEEPER = 3.0
 # Linear cost model (milliseconds), measured as described in the module docstring.
 SCAN_FIXED_MS = 4.0
-SCAN_MS_PER_ENTITY = 0.009
-INDEX_FIXED_MS = 8.0
-INDEX_MS_PER_CANDIDATE = 0.035
+SCAN_MS_PER_ENTITY = 0.007
+INDEX_FIXED_MS = 7.0
+INDEX_MS_PER_CANDIDATE = 0.03
 # Never ask the index for more than this (the scan is cheaper long before).
 MAX_CANDIDATES = 10_000
 # How long an owner's / the store's entity count is trusted (affects speed only, see above).
 COUNT_TTL_SECONDS = 10.0
 _MAX_CACHED_OWNERS = 10_000
 MAX_K = 1_000
+# entity_vector_scan scores an entity without an embedding -2: below any cosine on both scales.
+_NO_EMBEDDING = -1.5
 
-Strategy = Literal["scan", "index", "index+scan"]
+Strategy = Literal["scan", "index", "index+deeper", "index+scan"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,7 @@ class Plan:
     owned: int
     total: int
     candidates: int  # index over-fetch size (0 for a scan)
+    deeper: int = 0  # the second over-fetch when the first comes back short (0: scan instead)
 
 
 @dataclass(frozen=True)
@@ -99,7 +112,7 @@ def plan_for(owned: int, total: int, k: int, safety: float = SAFETY) -> Plan:
     """Pick scan or index for an owner of `owned` entities among `total` (pure; see module doc).
 
     >>> plan_for(5000, 50000, 10)
-    Plan(strategy='index', owned=5000, total=50000, candidates=200)
+    Plan(strategy='index', owned=5000, total=50000, candidates=150, deeper=450)
     >>> plan_for(500, 50000, 10).strategy
     'scan'
     """
@@ -107,11 +120,19 @@ def plan_for(owned: int, total: int, k: int, safety: float = SAFETY) -> Plan:
     if owned <= 0:
         return Plan("scan", owned, total, 0)
     candidates = min(max(k, math.ceil(safety * k * total / owned)), MAX_CANDIDATES)
-    index_ms = INDEX_FIXED_MS + INDEX_MS_PER_CANDIDATE * candidates
-    scan_ms = SCAN_FIXED_MS + SCAN_MS_PER_ENTITY * owned
-    if candidates >= MAX_CANDIDATES or index_ms >= scan_ms:
+    scan_ms = _scan_ms(owned)
+    if candidates >= MAX_CANDIDATES or _index_ms(candidates) >= scan_ms:
         return Plan("scan", owned, total, 0)
-    return Plan("index", owned, total, candidates)
+    deeper = min(math.ceil(DEEPER * candidates), MAX_CANDIDATES)
+    return Plan("index", owned, total, candidates, deeper if _index_ms(deeper) < scan_ms else 0)
+
+
+def _index_ms(candidates: int) -> float:
+    return INDEX_FIXED_MS + INDEX_MS_PER_CANDIDATE * candidates
+
+
+def _scan_ms(owned: int) -> float:
+    return SCAN_FIXED_MS + SCAN_MS_PER_ENTITY * owned
 
 
 class EntitySearch:
@@ -119,6 +140,10 @@ class EntitySearch:
 
     Use `similar_entities(store, ...)`, which keeps one of these per store; build one yourself
     to change `safety` or `count_ttl` (e.g. 0 to count on every call).
+
+    The store I/O goes through effects (`graphmem.effects`): `similar_steps` / `search_steps`
+    yield `read(...)` steps, so a Memory operation can run them inside its own generator with
+    the blocking or the asyncio driver; `similar` / `search` run them with `run_sync`.
     """
 
     def __init__(
@@ -132,42 +157,65 @@ class EntitySearch:
         self._lock = threading.Lock()
         self._counts: OrderedDict[str | None, tuple[float, int]] = OrderedDict()
 
-    # -- the search ------------------------------------------------------------------------------
+    # -- the search, as effects ------------------------------------------------------------------
 
-    def similar(self, owner: str, vector: Sequence[float], k: int = 10) -> list[dict[str, Any]]:
-        """The owner's `k` entities closest to `vector`: [{id, name, type, score}], best first,
-        score = raw cosine in [-1, 1]."""
-        return self.search(owner, vector, k).results
+    def similar_steps(
+        self, owner: str, vector: Sequence[float], k: int = 10
+    ) -> Steps[list[dict[str, Any]]]:
+        """`similar` as steps: `found = yield from search.similar_steps(owner, vec, k)`."""
+        found = yield from self.search_steps(owner, vector, k)
+        return found.results
 
-    def search(self, owner: str, vector: Sequence[float], k: int = 10) -> SearchResult:
-        """`similar`, plus which strategy ran and the plan it followed."""
+    def search_steps(self, owner: str, vector: Sequence[float], k: int = 10) -> Steps[SearchResult]:
+        """`search` as steps (see `similar_steps`)."""
         owner, vec, k = self._check(owner, vector, k)
-        plan = self.plan(owner, k)
+        plan = yield from self.plan_steps(owner, k)
         if plan.strategy == "index":
-            hits = self.over_fetch(owner, vec, k, plan.candidates)
+            hits = yield from self._over_fetch_steps(owner, vec, k, plan.candidates)
             if len(hits) >= k:
                 return SearchResult(hits, "index", plan)
-            return SearchResult(self.scan(owner, vec, k), "index+scan", plan)
-        return SearchResult(self.scan(owner, vec, k), "scan", plan)
+            if plan.deeper:  # short: one deeper fetch when it is cheaper than the scan
+                hits = yield from self._over_fetch_steps(owner, vec, k, plan.deeper)
+                if len(hits) >= k:
+                    return SearchResult(hits, "index+deeper", plan)
+            exact = yield from self._scan_steps(owner, vec, k)
+            return SearchResult(exact, "index+scan", plan)
+        exact = yield from self._scan_steps(owner, vec, k)
+        return SearchResult(exact, "scan", plan)
 
-    def plan(self, owner: str, k: int = 10) -> Plan:
-        """The strategy the next search for `owner` would use (counts from the cache)."""
-        return plan_for(self.owner_count(owner), self.total_count(), k, self.safety)
+    def plan_steps(self, owner: str, k: int = 10) -> Steps[Plan]:
+        """The plan the next search for `owner` follows (counts read only when not cached)."""
+        owned = yield from self.owner_count_steps(owner)
+        total = yield from self.total_count_steps()
+        return plan_for(owned, total, k, self.safety)
 
-    def scan(self, owner: str, vector: Sequence[float], k: int = 10) -> list[dict[str, Any]]:
-        """Strategy "scan" alone: exact, scores every entity of the owner."""
-        owner, vec, k = self._check(owner, vector, k)
-        rows = self.store.read("entity_vector_scan", owner=owner, vector=vec, k=k)
+    def owner_count_steps(self, owner: str) -> Steps[int]:
+        """The owner's entity count, from the cache or one `entity_owner_count` read."""
+        hit = self._cached(owner)
+        if hit is not None:
+            return hit
+        rows = yield from read("entity_owner_count", owner=owner)
+        return self._remember(owner, int(rows[0]["count"]))
+
+    def total_count_steps(self) -> Steps[int]:
+        """Every owner's entities (the vector index's population), cached likewise."""
+        hit = self._cached(None)
+        if hit is not None:
+            return hit
+        rows = yield from read("entity_count")
+        return self._remember(None, int(rows[0]["count"]))
+
+    def _scan_steps(self, owner: str, vec: list[float], k: int) -> Steps[list[dict[str, Any]]]:
+        rows = yield from read("entity_vector_scan", owner=owner, vector=vec, k=k)
         to_cos = self.store.dialect.cosine_from_function
-        return [_row(r, to_cos(r["score"])) for r in rows]
+        found = [_row(r, to_cos(r["score"])) for r in rows if r["score"] > _NO_EMBEDDING]
+        found.sort(key=lambda r: (-r["score"], r["id"]))  # the statement leaves ties unordered
+        return found
 
-    def over_fetch(
-        self, owner: str, vector: Sequence[float], k: int, candidates: int
-    ) -> list[dict[str, Any]]:
-        """Strategy "index" alone: the owner's entities among the index's `candidates` nearest
-        (possibly fewer than k; then they are not necessarily the owner's best)."""
-        owner, vec, k = self._check(owner, vector, k)
-        rows = self.store.read(
+    def _over_fetch_steps(
+        self, owner: str, vec: list[float], k: int, candidates: int
+    ) -> Steps[list[dict[str, Any]]]:
+        rows = yield from read(
             "entity_vector_candidates",
             index=self.store.dialect.entity_vector_index,
             candidates=int(candidates),
@@ -175,32 +223,62 @@ class EntitySearch:
             owner=owner,
             k=k,
         )
-        to_cos = self.store.dialect.cosine_from_index_score
+        to_cos = self.store.dialect.cosine_from_function  # rescored exactly by the statement
         return [_row(r, to_cos(r["score"])) for r in rows]
 
-    # -- counts ----------------------------------------------------------------------------------
+    # -- the same, blocking ----------------------------------------------------------------------
+
+    def similar(self, owner: str, vector: Sequence[float], k: int = 10) -> list[dict[str, Any]]:
+        """The owner's `k` entities closest to `vector`: [{id, name, type, score}], best first,
+        score = raw cosine in [-1, 1]."""
+        return run_sync(self.similar_steps(owner, vector, k), self.store)
+
+    def search(self, owner: str, vector: Sequence[float], k: int = 10) -> SearchResult:
+        """`similar`, plus which strategy ran and the plan it followed."""
+        return run_sync(self.search_steps(owner, vector, k), self.store)
+
+    def plan(self, owner: str, k: int = 10) -> Plan:
+        """The strategy the next search for `owner` would use (counts from the cache)."""
+        return run_sync(self.plan_steps(owner, k), self.store)
+
+    def scan(self, owner: str, vector: Sequence[float], k: int = 10) -> list[dict[str, Any]]:
+        """Strategy "scan" alone: exact, scores every entity of the owner."""
+        owner, vec, k = self._check(owner, vector, k)
+        return run_sync(self._scan_steps(owner, vec, k), self.store)
+
+    def over_fetch(
+        self, owner: str, vector: Sequence[float], k: int, candidates: int
+    ) -> list[dict[str, Any]]:
+        """Strategy "index" alone: the owner's entities among the index's `candidates` nearest
+        (possibly fewer than k; then they are not necessarily the owner's best)."""
+        owner, vec, k = self._check(owner, vector, k)
+        return run_sync(self._over_fetch_steps(owner, vec, k, candidates), self.store)
 
     def owner_count(self, owner: str) -> int:
         """The owner's entity count, cached for `count_ttl` seconds."""
-        return self._cached(owner, lambda: self.store.read("entity_owner_count", owner=owner))
+        return run_sync(self.owner_count_steps(owner), self.store)
 
     def total_count(self) -> int:
-        """Every owner's entities (the vector index's population), cached likewise."""
-        return self._cached(None, lambda: self.store.read("entity_count"))
+        """Every owner's entities, cached for `count_ttl` seconds."""
+        return run_sync(self.total_count_steps(), self.store)
+
+    # -- the count cache -------------------------------------------------------------------------
 
     def forget(self) -> None:
         """Drop every cached count (the next search counts again)."""
         with self._lock:
             self._counts.clear()
 
-    def _cached(self, key: str | None, count: Any) -> int:
+    def _cached(self, key: str | None) -> int | None:
         now = time.monotonic()
         with self._lock:
             hit = self._counts.get(key)
             if hit is not None and now - hit[0] < self.count_ttl:
                 self._counts.move_to_end(key)
                 return hit[1]
-        value = int(count()[0]["count"])  # outside the lock: a slow count blocks nobody
+        return None
+
+    def _remember(self, key: str | None, value: int) -> int:
         with self._lock:
             self._counts[key] = (time.monotonic(), value)
             self._counts.move_to_end(key)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ import pytest
 
 from graphmem import Memory, ValidationError
 from graphmem.entity_search import EntitySearch, plan_for, searcher, similar_entities
-from graphmem.memory import name_key
+from graphmem.resolve import name_key
 from graphmem.scope import Scope
 from graphmem.times import now_iso
 
@@ -257,11 +257,21 @@ def test_over_fetch_alone_misses_small_owners_so_fallback_is_needed(
     assert len(search.over_fetch(d.small.owner, vector, K, candidates=K)) < K
     # Pretend the small owner is huge (a stale count): the index path comes back short, the
     # search falls back to the exact scan, and the answer is still exact.
-    search.owner_count = lambda owner: 10**6  # type: ignore[method-assign]
-    search.total_count = lambda: 10**6  # type: ignore[method-assign]
+    search.owner_count_steps = _fixed_count(10**6)  # type: ignore[method-assign]
+    search.total_count_steps = _fixed_count(10**6)  # type: ignore[method-assign]
     out = search.search(d.small.owner, vector, K)
     assert out.plan.strategy == "index" and out.strategy == "index+scan"
     assert_exact_top_k(out.results, d.small, vector)
+
+
+def _fixed_count(value: int) -> Any:
+    """A stand-in for a count's steps that reads nothing and always answers `value`."""
+
+    def steps(*_: Any) -> Generator[Any, Any, int]:
+        return value
+        yield  # a generator function that never yields
+
+    return steps
 
 
 def test_stale_counts_cost_speed_not_results(data: tuple[Memory, Dataset], user: str) -> None:
@@ -288,10 +298,11 @@ def test_count_cache_is_shared_per_store(data: tuple[Memory, Dataset]) -> None:
 def test_plan_thresholds() -> None:
     assert plan_for(5000, 50_000, 10) == plan_for(5000, 50_000, 10)
     ten_percent = plan_for(5000, 50_000, 10)
-    assert (ten_percent.strategy, ten_percent.candidates) == ("index", 200)
-    assert plan_for(500, 50_000, 10).strategy == "scan"  # 1%: k' would be 2000
+    assert (ten_percent.strategy, ten_percent.candidates) == ("index", 150)
+    assert ten_percent.deeper == 450  # a short first fetch goes 3x deeper before scanning
+    assert plan_for(500, 50_000, 10).strategy == "scan"  # 1%: k' would be 1500
     assert plan_for(1000, 10_000, 10).strategy == "scan"  # 10% of 10k: a 1k scan is cheaper
-    assert plan_for(10_000, 10_000, 10).candidates == 20  # one owner: k' = 2k
+    assert plan_for(10_000, 10_000, 10).candidates == 15  # one owner: k' = 1.5k
     assert plan_for(0, 50_000, 10).strategy == "scan"  # never skip the search on a count
     assert plan_for(5, 0, 10).strategy == "scan"  # total behind owner: clamped, still sane
     for owned in (1, 10, 100, 1000, 10_000):
@@ -310,3 +321,55 @@ def test_input_is_checked(data: tuple[Memory, Dataset]) -> None:
         similar_entities(m.store, "", vector)
     with pytest.raises(ValidationError, match="zeros"):
         similar_entities(m.store, d.big.owner, [0.0] * len(vector))
+
+
+class _FakeStore:
+    """Just what `EntitySearch` reads from a store outside its steps."""
+
+    def __init__(self) -> None:
+        from graphmem.store.dialect import ARCADEDB
+
+        self.dialect = ARCADEDB
+        self.dimensions = 4
+
+
+def _drive(steps: Generator[Any, Any, Any], answers: dict[str, Any]) -> tuple[Any, list[Any]]:
+    """Run an operation's steps by hand, answering each read from `answers` by statement name."""
+    from graphmem.effects import Read
+
+    seen: list[Any] = []
+    value: Any = None
+    while True:
+        try:
+            step = steps.send(value)
+        except StopIteration as stop:
+            return stop.value, seen
+        assert isinstance(step, Read), step
+        seen.append(step.query)
+        value = answers[step.query.name](step.query.params)
+
+
+def test_similar_steps_yield_reads_and_cache_counts() -> None:
+    """The search is a generator of `read` steps (no store calls of its own); counts are read
+    once, then served from the EntitySearch's cache."""
+    search = EntitySearch(_FakeStore(), count_ttl=3600)  # type: ignore[arg-type]
+    scan_rows = [
+        {"id": "b", "name": "B", "type": "Person", "score": 0.5},
+        {"id": "a", "name": "A", "type": "Person", "score": 0.5},  # a tie: ordered by id
+        {"id": "c", "name": "C", "type": "Person", "score": 0.9},
+        {"id": "x", "name": "X", "type": "Person", "score": -2.0},  # no embedding: dropped
+    ]
+    answers = {
+        "entity_owner_count": lambda p: [{"count": 4}],
+        "entity_count": lambda p: [{"count": 10_000}],
+        "entity_vector_scan": lambda p: scan_rows,
+    }
+    found, seen = _drive(search.similar_steps("user:a", [1.0, 0.0, 0.0, 0.0], k=10), answers)
+    assert [q.name for q in seen] == ["entity_owner_count", "entity_count", "entity_vector_scan"]
+    assert seen[-1].params["owner"] == "user:a" and seen[-1].params["k"] == 10
+    assert [r["id"] for r in found] == ["c", "a", "b"]
+    again, seen = _drive(search.similar_steps("user:a", [0.0, 1.0, 0.0, 0.0], k=3), answers)
+    assert [q.name for q in seen] == ["entity_vector_scan"]  # counts came from the cache
+    assert [r["id"] for r in again] == ["c", "a", "b"]
+    with pytest.raises(ValidationError):
+        _drive(search.similar_steps("", [1.0, 0.0, 0.0, 0.0]), answers)

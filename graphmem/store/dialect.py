@@ -16,6 +16,7 @@ COMMON_SCHEMA = (
     "schema/entity_id_unique",
     "schema/entity_owner_key_unique",
     "schema/entity_owner_index",
+    "schema/entity_owner_first_index",
     "schema/episode_id_unique",
     "schema/episode_owner_index",
 )
@@ -63,6 +64,15 @@ NEO4J_SEARCH_SCHEMA = (
 )
 
 
+# Entity vector index options (ArcadeDB METADATA). ArcadeDB keeps one graph per entity label
+# (Entity:Person, Entity:Organization, ...) and searches each, so graph cost matters: degree 16
+# instead of 32 builds ~2x faster and searches cheaper, and INT8 quantization cut the owner-scoped
+# over-fetch (graphmem.entity_search) by ~10% at the same recall; the search rescores the owner's
+# hits exactly, so quantized index scores never reach results. Applies to new stores: an existing
+# index keeps the options it was created with (`IF NOT EXISTS`), which affects speed only.
+ENTITY_VECTOR_INDEX_OPTIONS = "maxConnections: 16, beamWidth: 100, quantization: 'INT8'"
+
+
 def arcadedb_search_schema(dimensions: int) -> list[str]:
     """ArcadeDB SQL for the vector and full-text indexes (its Cypher cannot create them)."""
     dims = int(dimensions)
@@ -72,7 +82,7 @@ def arcadedb_search_schema(dimensions: int) -> list[str]:
         "CREATE PROPERTY Entity.name IF NOT EXISTS STRING",
         "CREATE PROPERTY Entity.alias_text IF NOT EXISTS STRING",
         f"CREATE INDEX IF NOT EXISTS ON Entity (embedding) LSM_VECTOR "
-        f"METADATA {{dimensions: {dims}, similarity: 'COSINE'}}",
+        f"METADATA {{dimensions: {dims}, similarity: 'COSINE', {ENTITY_VECTOR_INDEX_OPTIONS}}}",
         f"CREATE INDEX IF NOT EXISTS ON Episode (embedding) LSM_VECTOR "
         f"METADATA {{dimensions: {dims}, similarity: 'COSINE'}}",
         "CREATE INDEX IF NOT EXISTS ON Entity (name, alias_text) FULL_TEXT",
