@@ -212,7 +212,11 @@ def _start_jvm(home: Path, heap: str) -> None:
         "java.util.logging.FileHandler.count = 3\n"
         "java.util.logging.FileHandler.formatter = java.util.logging.SimpleFormatter\n"
     )
-    args = [f"-Djava.util.logging.config.file={props}", "--sun-misc-unsafe-memory-access=allow"]
+    args = [
+        f"-Djava.util.logging.config.file={props}",
+        f"-XX:ErrorFile={log_dir}/hs_err_pid%p.log",  # JVM crash reports: not in the cwd
+        "--sun-misc-unsafe-memory-access=allow",
+    ]
     with _filtered_stderr():
         start_jvm(heap_size=heap, jvm_args=args)
     # Registered after JPype's own exit hook, so it runs first: a server still running when
@@ -232,6 +236,21 @@ def stop_all() -> None:
         if server._java_server is not None:
             server._java_server.stop()
             (server.home / "server.json").unlink(missing_ok=True)
+    _stop_reference_queue()
+
+
+def _stop_reference_queue() -> None:
+    """Stop JPype's reference-queue thread, a Java thread that calls into Python to release
+    objects. JPype stops it only when it destroys the JVM, which graphmem does not do (see
+    `_start_jvm`); left running, it can take the GIL while Python finalizes and abort the
+    process ("FATAL: exception not rethrown")."""
+    import jpype
+
+    if jpype.isJVMStarted():
+        try:
+            jpype.JClass("org.jpype.ref.JPypeReferenceQueue").getInstance().stop()
+        except Exception as exc:  # best effort, at exit
+            log.debug("could not stop JPype's reference queue: %s", exc)
 
 
 class _filtered_stderr:
