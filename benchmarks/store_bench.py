@@ -14,8 +14,10 @@ Usage::
 
     python benchmarks/store_bench.py            # full run (~10 minutes on 2 cores)
     python benchmarks/store_bench.py --quick    # small sizes, a smoke test (~2 minutes)
+    python benchmarks/store_bench.py --lookup-only   # part 3 alone, full sizes
 
-Prints a table and PASS/FAIL per target, and writes ``benchmarks/results/store_bench.json``.
+Prints a table and PASS/FAIL per target, and writes ``benchmarks/results/store_bench.json``
+(``store_bench_lookup.json`` with ``--lookup-only``).
 """
 
 from __future__ import annotations
@@ -417,14 +419,23 @@ def bench_get_all(m: Memory, user: str, repeats: int) -> dict:
 # -- 3: owner-scoped semantic entity lookup -------------------------------------------------------
 
 
-def embed_pool(m: Memory, names: list[str]) -> np.ndarray:
+def embed_pool(m: Memory, names: list[str], cache: Path | None = None) -> np.ndarray:
+    """MiniLM vectors of `names`, kept in / reused from `cache` (a .npy file) when given."""
+    if cache is not None and cache.exists():
+        cached = np.load(cache)
+        if cached.shape == (len(names), m.embedder.dimensions):
+            print(f"    embedded names: reused {cache}", flush=True)
+            return cached
     out: list[list[float]] = []
     started = time.perf_counter()
     chunk = 2500
     for i in range(0, len(names), chunk):
         out += m.embedder.embed(names[i : i + chunk])
         progress("embedded names", len(out), len(names), started)
-    return np.asarray(out, dtype=np.float32)
+    vectors = np.asarray(out, dtype=np.float32)
+    if cache is not None:
+        np.save(cache, vectors)
+    return vectors
 
 
 def other_owner_sizes(total: int, rng: random.Random) -> list[int]:
@@ -585,7 +596,8 @@ def bench_entity_search(m: Memory, sizes: dict[str, Any]) -> dict:
     print("[3/3] owner-scoped entity lookup (MiniLM vectors of generated entity names)", flush=True)
     rng = random.Random(2024)
     pool = name_pool(sizes["pool"])
-    vectors = embed_pool(m, [n for n, _ in pool])
+    cache = sizes.get("vector_cache")
+    vectors = embed_pool(m, [n for n, _ in pool], Path(cache) if cache else None)
     out: dict[str, Any] = {"pool_names": len(pool), "stages": []}
     total = 0
     for stage, size in enumerate(sizes["stages"]):
@@ -688,6 +700,12 @@ def evaluate(report: dict) -> list[dict[str, Any]]:
 
 
 def print_report(report: dict) -> None:
+    if "add_relation" in report:
+        print_store_report(report)
+    print_lookup_report(report)
+
+
+def print_store_report(report: dict) -> None:
     a, g = report["add_relation"], report["get_all"]
     print("\n== Memory.add_relation ==")
     print(
@@ -702,6 +720,9 @@ def print_report(report: dict) -> None:
         f"{g['page1_ms']['p50']} ms p95 {g['page1_ms']['p95']} ms; any page p50 "
         f"{g['random_page_ms']['p50']} ms p95 {g['random_page_ms']['p95']} ms"
     )
+
+
+def print_lookup_report(report: dict) -> None:
     print("== owner-scoped entity lookup, k=10 (latency in ms: p50 / p95) ==")
     head = (
         f"  {'entities':>8} {'owner':>5} {'owned':>6} {'strategy (runs)':<24} "
@@ -757,9 +778,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke test)")
     parser.add_argument("--out", type=Path, default=None, help="JSON output path")
     parser.add_argument("--keep", action="store_true", help="keep the temporary store folder")
+    parser.add_argument(
+        "--lookup-only",
+        action="store_true",
+        help="only the entity lookup (part 3); writes store_bench_lookup.json",
+    )
+    parser.add_argument(
+        "--vector-cache",
+        type=Path,
+        default=None,
+        help="a .npy file keeping the name pool's MiniLM vectors between runs",
+    )
     args = parser.parse_args(argv)
-    sizes = QUICK if args.quick else FULL
-    out = args.out or RESULTS.with_name("store_bench_quick.json" if args.quick else RESULTS.name)
+    sizes = dict(QUICK if args.quick else FULL)
+    default = "store_bench_quick.json" if args.quick else RESULTS.name
+    if args.lookup_only:
+        default = default.replace(".json", "_lookup.json")
+    out = args.out or RESULTS.with_name(default)
     home = Path(tempfile.mkdtemp(prefix="graphmem-bench-"))
     load_before = _loadavg()
     started = time.perf_counter()
@@ -771,8 +806,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         pool = name_pool(2000, seed=5)
         user = "bench-facts"
         report: dict[str, Any] = {"mode": "quick" if args.quick else "full", "sizes": sizes}
-        report["add_relation"] = bench_add_relation(m, pool, sizes["facts"], user)
-        report["get_all"] = bench_get_all(m, user, sizes["get_all_repeats"])
+        if args.vector_cache is not None:
+            sizes["vector_cache"] = str(args.vector_cache)
+        if not args.lookup_only:
+            report["add_relation"] = bench_add_relation(m, pool, sizes["facts"], user)
+            report["get_all"] = bench_get_all(m, user, sizes["get_all_repeats"])
         report["entity_search"] = bench_entity_search(m, sizes)
         report["targets"] = evaluate(report)
     finally:
