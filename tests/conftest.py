@@ -7,6 +7,7 @@ users run it). With NEO4J_URI set, the same integration tests run against that N
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from graphmem import Memory
+from graphmem.store.embedded import stop_all
 
 # A deterministic embedder with the production size, so the store's vector indexes are the
 # same shape as with MiniLM and tests can share one server.
@@ -64,3 +66,25 @@ def memory(server: Memory, config: dict[str, Any]) -> Iterator[Memory]:
 def user() -> str:
     """A user id no other test uses, so tests never see each other's data."""
     return f"u-{uuid.uuid4().hex[:10]}"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[_EXIT_STATUS] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """End the run with pytest's own exit status but without the interpreter's teardown, as
+    the `graphmem` command does (see `graphmem.cli.run`): the embedded server's JVM threads can
+    crash Python's finalization after every test has passed. Output is flushed and the
+    embedded server stopped first."""
+    status = config.stash.get(_EXIT_STATUS, None)
+    if status is None:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    stop_all()
+    os._exit(status)
+
+
+_EXIT_STATUS = pytest.StashKey[int]()
