@@ -325,16 +325,19 @@ def _entry_points(
         similar = yield from ctx.entity_search.similar_steps(scope.owner, vector, ENTITY_K)
         for row in similar:
             found.seed(row, W_VECTOR * ranking.clamp01(row["score"]), "vector")
-    found.episodes = yield from _episodes(ctx, scope, vector, episode_k)
+    found.episodes = yield from _episodes(ctx, scope, vector, episode_k, words)
     for ep in found.episodes[:EPISODE_SEEDS]:
         for entity in ep["entities"]:
             found.seed(entity, W_EPISODE * ep["similarity"], "episode")
 
 
 def _episodes(
-    ctx: Context, scope: Scope, vector: list[float], k: int
+    ctx: Context, scope: Scope, vector: list[float], k: int, words: list[str]
 ) -> Steps[list[dict[str, Any]]]:
-    """The scope's k episodes nearest the query: index over-fetch, exact scan if short."""
+    """The scope's best episodes for the query, fused from two entry points: the k nearest
+    by vector (index over-fetch, exact scan if short) and the k best keyword matches in the
+    episode full-text index. An episode's `similarity` is the mean of its cosine and its
+    keyword score (relative to the best keyword hit), so both stay in [0, 1]."""
     narrow = scope.narrow()
     rows = yield from read(
         "search_episodes_candidates",
@@ -348,15 +351,37 @@ def _episodes(
     if len(rows) < k:
         rows = yield from read("search_episodes_scan", vector=vector, k=k, **narrow)
         to_cos = ctx.dialect.cosine_from_function
-    return [
-        {
+    keyword: list[dict[str, Any]] = []
+    if words:
+        keyword = yield from read(
+            "search_episodes_fulltext",
+            index=ctx.dialect.episode_fulltext_index,
+            text=" ".join(words),
+            candidates=max(EPISODE_CANDIDATES, 4 * k),
+            k=k,
+            vector=vector,
+            **narrow,
+        )
+    best = max((float(r["score"]) for r in keyword), default=0.0)
+    text_score = {r["episode"]["id"]: float(r["score"]) / best for r in keyword if best > 0}
+    by_vector = {r["episode"]["id"] for r in rows}
+    out: dict[str, dict[str, Any]] = {}
+    for r in [*rows, *keyword]:
+        eid = r["episode"]["id"]
+        if eid in out:
+            continue
+        if eid in by_vector:
+            cosine = ranking.clamp01(to_cos(r["score"]))
+        else:  # a keyword hit the vector search did not return
+            cosine = ranking.clamp01(ctx.dialect.cosine_from_function(r["cosine"] or 0.0))
+        out[eid] = {
             **_episode(r["episode"]),
-            "similarity": ranking.clamp01(to_cos(r["score"])),
+            "similarity": ranking.clamp01((cosine + text_score.get(eid, 0.0)) / 2),
+            "cosine": cosine,
             "entities": [e for e in r["entities"] if e.get("id")],
             "entity_ids": [e["id"] for e in r["entities"] if e.get("id")],
         }
-        for r in rows
-    ]
+    return sorted(out.values(), key=lambda e: (-e["similarity"], e["id"]))
 
 
 def _traverse(

@@ -30,6 +30,7 @@ class Dialect:
     entity_vector_index: str
     episode_vector_index: str
     entity_fulltext_index: str
+    episode_fulltext_index: str
     function_cosine_is_raw: bool  # vector.similarity.cosine: raw [-1,1] (ArcadeDB) or (1+cos)/2
 
     def cosine_from_index_score(self, score: float) -> float:
@@ -46,6 +47,7 @@ NEO4J = Dialect(
     entity_vector_index="graphmem_entity_embedding",
     episode_vector_index="graphmem_episode_embedding",
     entity_fulltext_index="graphmem_entity_names",
+    episode_fulltext_index="graphmem_episode_content",
     function_cosine_is_raw=False,
 )
 
@@ -54,6 +56,7 @@ ARCADEDB = Dialect(
     entity_vector_index="Entity[embedding]",
     episode_vector_index="Episode[embedding]",
     entity_fulltext_index="Entity[name,alias_text]",
+    episode_fulltext_index="Episode[content]",
     function_cosine_is_raw=True,
 )
 
@@ -61,6 +64,7 @@ NEO4J_SEARCH_SCHEMA = (
     "schema/neo4j_entity_vector_index",
     "schema/neo4j_episode_vector_index",
     "schema/neo4j_entity_fulltext_index",
+    "schema/neo4j_episode_fulltext_index",
 )
 
 
@@ -86,6 +90,8 @@ def arcadedb_search_schema(dimensions: int) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS ON Episode (embedding) LSM_VECTOR "
         f"METADATA {{dimensions: {dims}, similarity: 'COSINE'}}",
         "CREATE INDEX IF NOT EXISTS ON Entity (name, alias_text) FULL_TEXT",
+        "CREATE PROPERTY Episode.content IF NOT EXISTS STRING",
+        "CREATE INDEX IF NOT EXISTS ON Episode (content) FULL_TEXT",
     ]
 
 
