@@ -107,6 +107,21 @@ def test_data_survives_close_and_reopen(server: Memory, tmp_path: Path) -> None:
         assert m.get(mid)["target"] == "Globex"
 
 
+def test_store_made_with_other_index_settings_still_opens(
+    server: Memory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store whose vector index was built with older settings keeps that index and opens."""
+    from graphmem.store import dialect
+
+    config: dict[str, Any] = {"store": {"home": str(tmp_path / "old")}, "embedder": HASHING}
+    with monkeypatch.context() as patch:
+        patch.setattr(dialect, "ENTITY_VECTOR_INDEX_OPTIONS", "maxConnections: 32")
+        with Memory(config) as m:
+            m.add_relation("Ola", "KNOWS", "Per", user_id="p")
+    with Memory(config) as m:
+        assert [f["memory"] for f in m.get_all(user_id="p")["results"]] == ["Ola knows Per"]
+
+
 def test_other_embedding_size_is_refused(server: Memory, tmp_path: Path) -> None:
     home = str(tmp_path / "dims")
     with Memory({"store": {"home": home}, "embedder": HASHING}):

@@ -112,3 +112,11 @@ def is_retryable(exc: BaseException) -> bool:
             for marker in ("EntityNotFound", "ConcurrentModification", "NeedRetry", "Timeout")
         )
     return False
+
+
+def is_existing_index_conflict(message: str) -> bool:
+    """ArcadeDB refuses `CREATE INDEX IF NOT EXISTS` when the index exists with other settings
+    (e.g. a store made before the vector index options changed); the old index still works."""
+    return (
+        "already exists on the same properties" in message and "different configuration" in message
+    )

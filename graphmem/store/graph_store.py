@@ -154,7 +154,12 @@ class GraphStore:
             self._run_schema(name)
         if self._server is not None:
             for command in dialects.arcadedb_search_schema(self.dimensions):
-                self._server.endpoint.sql(command)
+                try:
+                    self._server.endpoint.sql(command)
+                except StoreError as exc:  # a store made with other index settings: keep it
+                    if not dialects.is_existing_index_conflict(str(exc)):
+                        raise
+                    log.info("keeping this store's existing index: %s", exc)
         else:
             for name in dialects.NEO4J_SEARCH_SCHEMA:
                 self._run_schema(name, dimensions=self.dimensions)
