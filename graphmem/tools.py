@@ -23,6 +23,7 @@ import json
 from collections.abc import Generator
 from typing import Any
 
+from .effects import resume
 from .errors import GraphmemError, NotFoundError, ValidationError
 from .scope import Scope
 
@@ -122,10 +123,9 @@ class MemoryTools:
             value: Any = None
             error: GraphmemError | None = None
             while True:
-                try:
-                    step = steps.throw(error) if error else steps.send(value)
-                except StopIteration as stop:
-                    return stop.value
+                done, step = resume(steps, value, error)
+                if done:
+                    return step
                 method, args, kwargs = step
                 value, error = None, None
                 try:
@@ -142,10 +142,9 @@ class MemoryTools:
             value: Any = None
             error: GraphmemError | None = None
             while True:
-                try:
-                    step = steps.throw(error) if error else steps.send(value)
-                except StopIteration as stop:
-                    return stop.value
+                done, step = resume(steps, value, error)
+                if done:
+                    return step
                 method, args, kwargs = step
                 value, error = None, None
                 try:
