@@ -113,7 +113,8 @@ def create_version(
     status: str = "current",
     expired_at: str | None = None,
 ) -> TxSteps[dict[str, Any]]:
-    """Write one version of a fact (see cypher/fact_create.cypher) and return it."""
+    """Write one version of a fact (see cypher/fact_create.cypher) and return it. Its value
+    is said to begin at `valid_from` (see graphmem/timeline.py)."""
     version_id = str(uuid.uuid4())
     rows = yield from run(
         "fact_create",
@@ -127,6 +128,7 @@ def create_version(
         status=status,
         valid_from=valid_from,
         valid_to=valid_to or fact.end,
+        asserted_from=[valid_from] if valid_from else [],
         now=now,
         expired_at=expired_at,
         created_at=created_at,

@@ -82,6 +82,7 @@ def _dedupe(
                     subject_id=first["source_id"],
                     id=first["version_id"],
                     episode_ids=fact["episode_ids"],
+                    start=None,
                 )
                 closed.append(fact)
         if rel.cardinality == "one" and len(kept) > 1:

@@ -107,7 +107,7 @@ def personalized_pagerank(
     restart share; without any positive seed weight the restart is uniform.
 
     >>> pr = personalized_pagerank([("a", "b"), ("b", "c"), ("c", "d")], {"a": 1.0})
-    >>> pr["a"] > pr["b"] > pr["c"] > pr["d"]
+    >>> pr["b"] > pr["a"] > pr["c"] > pr["d"]  # b: one step from the seed, two edges
     True
     """
     pairs = list(edges)

@@ -7,8 +7,8 @@ Driven by the ontology, for facts from `add()` (offline or LLM extraction) and `
 * a fact contradicting a current one on the same object (DISLIKES vs LIKES) UPDATEs that
   memory to the new relation; a negated fact ("no longer friends") DELETEs the one it denies;
 * a functional relation (cardinality one) with a new object UPDATEs the same memory, unless
-  the new fact is older than the current one (it arrived late): then it becomes a closed
-  version in its place in the chain, and the current value stays;
+  the new fact is older than the current value (it arrived late): then it goes into its place
+  in the chain (graphmem/timeline.py), and the current value stays;
 * an immutable memory is never changed this way (only by `update`/`delete`): the candidate
   is dropped with event NONE; an expired one is closed first (status "expired");
 * anything else is a new memory (ADD).
@@ -29,7 +29,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import records
+from . import records, timeline
 from .context import Context
 from .effects import TxSteps, run
 from .facts import Fact, close_version, create_version
@@ -74,7 +74,10 @@ def decide(
         return _unless_immutable(Decision("DELETE", existing=match[0], close=match))
     if relation.cardinality == "one" and same and start:
         newest = max(same, key=lambda f: f["valid_from"] or "")
-        if newest["valid_from"] and start < newest["valid_from"]:  # it arrived late
+        said = [t for t in [newest["valid_from"], *newest.get("asserted_from", [])] if t]
+        if (newest["valid_from"] and start < newest["valid_from"]) or (
+            newest["other_id"] != object_id and said and start < max(said)
+        ):  # it arrived late: before the current value began, or was last said to begin
             return Decision("ADD", existing=newest, historical=True)
     if match:
         return Decision("NOOP", existing=match[0])
@@ -169,6 +172,7 @@ def apply_fact(
             subject_id=old["source_id"],
             id=old["version_id"],
             episode_ids=episode_ids,
+            start=start,
         )
         return {**_public(old), "event": "NOOP"}
     deleting = decision.event == "DELETE"
@@ -187,7 +191,7 @@ def apply_fact(
     if decision.historical:
         assert old is not None
         assert start is not None  # decide() places only dated facts in the past
-        event = yield from _insert_past(scope, fact, s_id, o_id, old, start, episode_ids, now)
+        event = yield from _place_late(scope, fact, s_id, o_id, old, start, episode_ids, now)
         return event
     memory_id, version, created = str(uuid.uuid4()), 1, now
     if old is not None:
@@ -213,7 +217,7 @@ def apply_fact(
     return event
 
 
-def _insert_past(
+def _place_late(
     scope: Scope,
     fact: Fact,
     s_id: str,
@@ -223,49 +227,131 @@ def _insert_past(
     episode_ids: list[str],
     now: str,
 ) -> TxSteps[dict[str, Any]]:
-    """Place a late fact in the chain of `current`'s memory by valid time: a closed version
-    that ends where the next one begins; later versions are renumbered."""
+    """Place a late fact in the chain of `current`'s memory by valid time (see
+    graphmem/timeline.py) and renumber the chain. Its event is an ADD of a closed version,
+    or a NOOP when a version with the same value covers its time; NONE when that would
+    change an immutable version."""
     rows = yield from run("fact_chain", entity_id=s_id, memory_id=current["id"])
-    chain = [records.fact(r) for r in rows]
-    later = [v for v in chain if v["valid_from"] and v["valid_from"] > start]
-    earlier = [v for v in chain if v not in later]
-    ends = [e for e in (fact.end, later[0]["valid_from"] if later else None) if e]
-    valid_to = min(ends) if ends else current["valid_from"]
-    before = earlier[-1] if earlier else None
-    if (
-        before
-        and before["status"] != "current"
-        and (not before["valid_to"] or before["valid_to"] > start)
-    ):
-        yield from _retime(earlier[-1], earlier[-1]["version"], start)
-    for v in reversed(later):
-        yield from _retime(v, v["version"] + 1, v["valid_to"])
-    position = later[0]["version"] if later else current["version"] + 1
-    event = yield from create_version(
-        scope,
-        fact,
-        s_id,
-        o_id,
-        memory_id=current["id"],
-        version=position,
-        valid_from=start,
-        valid_to=valid_to,
-        now=now,
-        created_at=current["created_at"] or now,
-        episode_ids=episode_ids,
-        status="superseded",
-        expired_at=now,
+    stored = {v["version_id"]: v for v in map(records.fact, rows)}
+    spans = {key: _span(v) for key, v in stored.items()}
+    ghosts = _out_of_time(list(stored.values()))
+    live, placed = timeline.insert(
+        [s for key, s in spans.items() if key not in ghosts], o_id, start
     )
-    return {**event, "event": "ADD", "previous_memory": None}
+    changed = {s.copy_of for s in live if s.copy_of} | {
+        s.key for s in live if s.key and (s.start, s.end, s.current) != _when(spans[s.key])
+    }
+    if any(stored[key]["immutable"] for key in changed if key):
+        return {**_public(current), "event": "NONE", "reason": "immutable"}
+    # number by valid time; versions outside it stay before the version that followed them
+    before: dict[str, list[timeline.Span]] = {}
+    waiting: list[timeline.Span] = []
+    for v in sorted(stored.values(), key=lambda v: v["version"]):
+        if v["version_id"] in ghosts:
+            waiting.append(spans[v["version_id"]])
+        else:
+            before[v["version_id"]], waiting = waiting, []
+    ordered = [g for s in live for g in [*before.get(s.key or "", []), s]] + waiting
+    event: dict[str, Any] | None = None
+    for number, span in enumerate(ordered, 1):
+        if span.key is not None:
+            yield from _retime(stored[span.key], number, span, now)
+        elif span.copy_of is not None:
+            old = stored[span.copy_of]
+            yield from run(
+                "fact_split",
+                rel_type=old["relationship"],
+                subject_id=old["source_id"],
+                id=old["version_id"],
+                new_id=str(uuid.uuid4()),
+                version=number,
+                valid_from=span.start,
+                valid_to=span.end,
+                asserted_from=span.starts,
+                now=now,
+            )
+        else:
+            event = yield from create_version(
+                scope,
+                fact,
+                s_id,
+                o_id,
+                memory_id=current["id"],
+                version=number,
+                valid_from=span.start,
+                valid_to=span.end,
+                now=now,
+                created_at=current["created_at"] or now,
+                episode_ids=episode_ids,
+                status="current" if span.current else "superseded",
+                expired_at=None if span.current else now,
+            )
+            event = {**event, "event": "ADD", "previous_memory": None}
+    if event is not None:
+        return event
+    assert placed.key is not None  # the fact's time is covered by a version of its value
+    same = stored[placed.key]
+    yield from run(
+        "fact_add_provenance",
+        subject_id=same["source_id"],
+        id=same["version_id"],
+        episode_ids=episode_ids,
+        start=None,
+    )
+    return {
+        **_public(same),
+        "valid_from": placed.start,
+        "asserted_from": placed.starts,
+        "event": "NOOP",
+    }
 
 
-def _retime(version: dict[str, Any], number: int, valid_to: str | None) -> TxSteps[None]:
+def _span(version: dict[str, Any]) -> timeline.Span:
+    return timeline.Span(
+        version["target_id"],
+        version["valid_from"],
+        version["valid_to"],
+        version["asserted_from"],
+        current=version["status"] == "current",
+        key=version["version_id"],
+    )
+
+
+def _when(span: timeline.Span) -> tuple[str | None, str | None, bool]:
+    return span.start, span.end, span.current
+
+
+def _out_of_time(chain: list[dict[str, Any]]) -> set[str]:
+    """Versions that are not part of the memory's timeline: retracted ones, and ones a later
+    version restored (forget_episode reopens a superseded version as a copy: same value,
+    same start)."""
+    latest: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for v in sorted(chain, key=lambda v: v["version"]):
+        if v["status"] != "retracted":
+            latest[(v["target_id"], v["valid_from"])] = v
+    kept = {v["version_id"] for v in latest.values()}
+    return {v["version_id"] for v in chain if v["version_id"] not in kept}
+
+
+def _retime(old: dict[str, Any], number: int, span: timeline.Span, now: str) -> TxSteps[None]:
+    """Write a stored version's new place in the chain, if anything about it changed."""
+    closing = old["status"] == "current" and not span.current
+    if (number, *_when(span), sorted(span.starts)) == (
+        old["version"],
+        *_when(_span(old)),
+        sorted(old["asserted_from"]),
+    ):
+        return
     yield from run(
         "fact_retime",
-        subject_id=version["source_id"],
-        id=version["version_id"],
+        subject_id=old["source_id"],
+        id=old["version_id"],
         version=number,
-        valid_to=valid_to,
+        valid_from=span.start,
+        valid_to=span.end,
+        asserted_from=span.starts,
+        status="superseded" if closing else old["status"],
+        expired_at=now if closing else old["expired_at"],
     )
 
 

@@ -32,6 +32,7 @@ def fact(row: dict[str, Any]) -> dict[str, Any]:
         "agent_id": r.get("agent_id"),
         "run_id": r.get("run_id"),
         "episode_ids": list(r.get("episode_ids") or []),
+        "asserted_from": list(r.get("asserted_from") or []),
         "confidence": r.get("confidence"),
         "metadata": json.loads(r["metadata"]) if r.get("metadata") else None,
         "expiration_date": from_store(r.get("expiration_date")),

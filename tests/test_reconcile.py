@@ -104,6 +104,38 @@ def test_an_older_fact_arriving_late_goes_into_history(memory: Memory, user: str
     assert current(memory, user, as_of="2024-05-01") == {("Alice", "WORKS_AT", "Globex")}
 
 
+def test_a_late_move_ends_where_the_old_value_was_said_again(memory: Memory, user: str) -> None:
+    def lives(city: str, day: str, **kw: Any) -> dict[str, Any]:
+        out = memory.add_relation("Ann", "LIVES_IN", city, user_id=user, valid_from=day, **kw)
+        return out["results"][0]
+
+    first = lives("Oslo", "2024-01-02")
+    assert lives("Oslo", "2024-01-06")["event"] == "NOOP"  # said again: Oslo from the 6th
+    late = lives("Rome", "2024-01-05")
+    assert (late["event"], late["status"], late["id"]) == ("ADD", "superseded", first["id"])
+    assert [
+        (h["target"], h["valid_from"][:10], (h["valid_to"] or "")[:10])
+        for h in memory.history(first["id"])
+    ] == [
+        ("Oslo", "2024-01-02", "2024-01-05"),
+        ("Rome", "2024-01-05", "2024-01-06"),
+        ("Oslo", "2024-01-06", ""),
+    ]
+    assert current(memory, user) == {("Ann", "LIVES_IN", "Oslo")}
+    assert current(memory, user, as_of="2024-01-05T12:00:00Z") == {("Ann", "LIVES_IN", "Rome")}
+    assert lives("Oslo", "2024-01-01")["event"] == "NOOP"  # only starts earlier
+    assert memory.history(first["id"])[0]["valid_from"].startswith("2024-01-01")
+    fixed = memory.add_relation(
+        "Ben", "LIVES_IN", "Oslo", user_id=user, valid_from="2024-01-02", immutable=True
+    )["results"][0]
+    memory.add_relation("Ben", "LIVES_IN", "Oslo", user_id=user, valid_from="2024-01-06")
+    vetoed = memory.add_relation("Ben", "LIVES_IN", "Rome", user_id=user, valid_from="2024-01-05")[
+        "results"
+    ][0]
+    assert (vetoed["event"], vetoed["reason"]) == ("NONE", "immutable")
+    assert len(memory.history(fixed["id"])) == 1
+
+
 def test_aliases_resolve_to_one_entity(memory: Memory, user: str) -> None:
     say(memory, user, "My colleague Robert Smith lives in Paris.")
     [moved] = say(memory, user, "Bob Smith moved to Rome.")
@@ -220,6 +252,21 @@ def test_forget_episode_retracts_what_it_alone_taught(memory: Memory, user: str)
         "Alice lives in Rome",  # kept in history, retracted
         "Alice lives in Paris",
     ]
+    # A late fact lands before Paris; the retracted and restored versions keep their order.
+    late = memory.add_relation("Alice", "LIVES_IN", "Lyon", user_id=user, valid_from="2022-01-01")
+    assert late["results"][0]["event"] == "ADD"
+    versions = memory.history(paris["id"])
+    assert [(v["version"], v["target"], v["status"]) for v in versions] == [
+        (1, "Lyon", "superseded"),
+        (2, "Paris", "superseded"),
+        (3, "Rome", "retracted"),
+        (4, "Paris", "current"),
+    ]
+    assert current(memory, user, as_of="2022-06-01") == {
+        ("Alice", "LIVES_IN", "Lyon"),
+        ("Alice", "LIKES", "tea"),  # said without a time: true at any time
+    }
+    assert current(memory, user) == {("Alice", "LIVES_IN", "Paris"), ("Alice", "LIKES", "tea")}
     with pytest.raises(NotFoundError):  # a forgotten episode is gone
         memory.forget_episode(episode, user_id=user)
     with pytest.raises(NotFoundError):
