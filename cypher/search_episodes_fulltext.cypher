@@ -14,7 +14,7 @@ WITH e, score
 ORDER BY score DESC, e.id
 LIMIT $k
 OPTIONAL MATCH (e)-[:MENTIONS]->(n:Entity)
-RETURN e {.id, .content, .role, .name, .occurred_at, .metadata} AS episode, score,
+RETURN e {.id, .content, .role, .name, .metadata, occurred_at: toString(e.occurred_at)} AS episode, score,
        vector.similarity.cosine(e.embedding, $vector) AS cosine,
        collect(n {.id, .name, .type}) AS entities
 ORDER BY score DESC, episode.id

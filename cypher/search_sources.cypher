@@ -4,4 +4,4 @@
 UNWIND $ids AS id
 MATCH (e:Episode {id: id})
 WHERE e.owner = $owner
-RETURN e {.id, .content, .role, .name, .occurred_at, .metadata} AS episode
+RETURN e {.id, .content, .role, .name, .metadata, occurred_at: toString(e.occurred_at)} AS episode

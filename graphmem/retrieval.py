@@ -59,6 +59,13 @@ EPISODE_K_MIN = 20  # episodes scored per search (at least; 2 x limit when large
 EPISODE_CANDIDATES = 200  # episode index over-fetch before keeping the scope's
 EPISODE_SEEDS = 5  # the best episodes whose mentioned entities seed the traversal
 EXPAND_LIMIT = 200  # facts kept per traversal round (the most similar to the query)
+# Entities expanded per round: the named ones and strongest entry points, then the entities
+# reached by the facts most similar to the query. Without a cap the second round expanded
+# ~120 entities (every end of 200 facts) and took most of a search's time.
+FRONTIER = 32
+# Facts read per entity and round, of the types the query asks about and of any type: a hub
+# (the user, a big employer) can have thousands, and reading them all dominated search time.
+PER_ENTITY = 64
 DERIVED_LIMIT = 200
 RERANK_POOL = 3  # a reranker sees limit x this many candidates
 # Entry weights: how strongly each kind of entry point restarts the PageRank walk.
@@ -226,7 +233,7 @@ def neighbors(
     for hop in range(1, hops + 1):
         if not frontier:
             break
-        facts = yield from _expand(scope, frontier, stored, None, time_params, limit)
+        facts = yield from _expand(scope, frontier, stored, stored or [], None, time_params, limit)
         frontier = []
         for row in facts:
             fact = records.fact(row)
@@ -393,12 +400,14 @@ def _traverse(
     hops: int,
     time_params: dict[str, Any],
 ) -> Steps[None]:
+    prefer = sorted(_asked_types(ctx, parsed))
     found.depth = dict.fromkeys(found.seeds, 0)
-    frontier = sorted(found.seeds)
+    frontier = sorted(found.seeds, key=lambda e: (e not in found.named, -found.seeds[e], e))
+    frontier = frontier[:FRONTIER]
     for hop in range(1, hops + 1):
         if not frontier:
             break
-        rows = yield from _expand(scope, frontier, None, vector, time_params, EXPAND_LIMIT)
+        rows = yield from _expand(scope, frontier, None, prefer, vector, time_params, EXPAND_LIMIT)
         frontier = []
         for row in rows:
             fact = records.fact(row)
@@ -410,29 +419,51 @@ def _traverse(
                 if end not in found.depth:
                     found.depth[end] = hop
                     found.reached_by[end] = fact["version_id"]
-                    frontier.append(end)
+                    frontier.append(end)  # rows come most similar first
         if parsed.chains:
             _follow_chains(ctx, parsed, found)
+        # what a possessive chain reached comes first ("Alice's manager": her manager)
+        frontier = sorted(frontier, key=lambda e: e not in found.focus)[:FRONTIER]
 
 
 def _expand(
     scope: Scope,
     ids: list[str],
     types: list[str] | None,
+    prefer: list[str],
     vector: list[float] | None,
     time_params: dict[str, Any],
     limit: int,
 ) -> Steps[list[dict[str, Any]]]:
+    """One round of traversal (cypher/search_expand.cypher): of an entity's facts, up to
+    PER_ENTITY of the `prefer` types and PER_ENTITY of any type are considered."""
     rows = yield from read(
         "search_expand",
         ids=ids,
         types=types,
+        prefer=prefer,
+        per_entity=PER_ENTITY,
         vector=vector,
         limit=limit,
         **scope.narrow(),
         **time_params,
     )
-    return rows
+    keys = ("r", "relationship", "source", "target", "similarity")
+    return [dict(zip(keys, fact, strict=True)) for fact in rows[0]["facts"]] if rows else []
+
+
+def _asked_types(ctx: Context, parsed: ParsedQuery) -> set[str]:
+    """Stored relation types the query asks about (intent and possessive chains, with their
+    inverses; a derived relation stands for the relations it is made of)."""
+    names = {*parsed.intent, *(c.relation for c in parsed.chains)}
+    out: set[str] = set()
+    for d in ctx.ontology.derived_relations:
+        if d.name in names:
+            out.update(step.type for step in d.path)
+    for r in ctx.ontology.relation_types:
+        if r.name in names:
+            out.update([r.name, *([r.inverse] if r.inverse else [])])
+    return out
 
 
 def _follow_chains(ctx: Context, parsed: ParsedQuery, found: _Found) -> None:

@@ -16,7 +16,7 @@ from ..effects import Query, Rows, TxSteps, resume
 from ..errors import StoreError
 from . import dialect as dialects
 from .graph_store import GraphStore, retry_delay
-from .queries import prepare
+from .queries import prepare, row
 
 T = TypeVar("T")
 
@@ -102,4 +102,4 @@ class _NoLock:
 async def _run(tx: neo4j.AsyncManagedTransaction, q: Query) -> Rows:
     text = prepare(q.name, q.params, rel_type=q.rel_type, label=q.label)
     result = await tx.run(text, q.params)
-    return [record.data() async for record in result]
+    return [row(record) async for record in result]

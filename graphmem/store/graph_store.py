@@ -21,7 +21,7 @@ from ..config import StoreConfig, default_home
 from ..errors import ConfigError, StoreError
 from . import dialect as dialects
 from .embedded import EmbeddedServer
-from .queries import load, prepare
+from .queries import load, prepare, row
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,7 +49,7 @@ class Tx:
     ) -> list[dict[str, Any]]:
         """Run `cypher/<query_name>.cypher`; `rel_type`/`label` fill its checked placeholders."""
         text = prepare(query_name, params, rel_type=rel_type, label=label)
-        return [record.data() for record in self._tx.run(text, params)]
+        return [row(record) for record in self._tx.run(text, params)]
 
 
 class GraphStore:
