@@ -12,6 +12,10 @@ How `search` answers "where does Alice's manager live?":
 2. **Traversal.** From the entry entities, `hops` rounds of `cypher/search_expand.cypher`
    collect the facts in scope and time (current and unexpired; or true at `as_of`; or every
    version with `include_history`), each round keeping the facts most similar to the query.
+   A round expands at most `FRONTIER` entities (the named and strongest entry points, then
+   those reached by the most similar facts) and reads at most `PER_ENTITY` facts of each, of
+   the relation types the query asks about and of any type: a hub such as the user can hold
+   thousands, and reading all of them made search slow as the graph grew.
    A possessive chain ("Alice's manager") is followed through the facts found: the entities it
    reaches become what the question is about. A derived relation the query asks for
    (WORKS_WITH from two WORKS_AT at one organization at overlapping times) is matched as a
@@ -58,7 +62,7 @@ ENTITY_K = 5  # nearest entities taken as entry points
 EPISODE_K_MIN = 20  # episodes scored per search (at least; 2 x limit when larger)
 EPISODE_CANDIDATES = 200  # episode index over-fetch before keeping the scope's
 EPISODE_SEEDS = 5  # the best episodes whose mentioned entities seed the traversal
-EXPAND_LIMIT = 200  # facts kept per traversal round (the most similar to the query)
+EXPAND_LIMIT = 100  # facts kept per traversal round (the most similar to the query)
 # Entities expanded per round: the named ones and strongest entry points, then the entities
 # reached by the facts most similar to the query. Without a cap the second round expanded
 # ~120 entities (every end of 200 facts) and took most of a search's time.

@@ -57,9 +57,11 @@ def from_store(value: Any) -> str | None:
         if m is None:
             return value  # a date (or a time in a form we do not rewrite)
         day, hm, sec, frac, zone = m.groups()
-        text = f"{day}T{hm}:{sec or '00'}{'.' + frac[:6].ljust(6, '0') if frac else ''}"
-        offset = "+00:00" if zone in (None, "Z") else zone
-        return datetime.fromisoformat(text + offset).astimezone(timezone.utc).isoformat()
+        micros = (frac or "")[:6].ljust(6, "0")
+        text = f"{day}T{hm}:{sec or '00'}{'.' + micros if micros.strip('0') else ''}"
+        if zone in (None, "Z", "+00:00"):  # what graphmem stores: no need to convert
+            return text + "+00:00"
+        return datetime.fromisoformat(text + zone).astimezone(timezone.utc).isoformat()
     to_native = getattr(value, "to_native", None)
     native = to_native() if to_native else value
     return native.isoformat() if hasattr(native, "isoformat") else str(native)

@@ -14,7 +14,7 @@ from graphmem.reconcile import decide
 from graphmem.resolve import name_key
 from graphmem.scope import Scope
 from graphmem.store.queries import Query, load
-from graphmem.times import to_iso
+from graphmem.times import from_store, to_iso
 
 
 @pytest.mark.parametrize(
@@ -220,3 +220,20 @@ def test_an_ontology_can_extend_the_default(tmp_path: Path) -> None:
     extra.write_text("extends: default\nrelation_types: [{name: X, object: [Robot]}]\n")
     with pytest.raises(ConfigError, match="unknown entity type 'Robot'"):
         load_ontology(extra)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-01-02T00:00Z",
+        "2024-01-02T00:00:05Z",
+        "2024-01-02T00:00:05.250Z",
+        "2024-01-02T00:00:05.000Z",
+        "2024-01-02T00:00:05.123456789Z",
+        "2024-01-02T03:04:05.5+02:00",
+    ],
+)
+def test_times_read_back_as_text_match_what_was_written(text: str) -> None:
+    """Statements return times as Cypher text; reads must give the form writes compare with."""
+    written = to_iso(text.replace("123456789", "123456"))
+    assert from_store(text) == written
