@@ -270,7 +270,8 @@ def _place_late(
                 asserted_from=span.starts,
                 now=now,
             )
-        else:
+        else:  # the late fact's own version; an end it was told with comes first
+            ends = [e for e in (span.end, fact.end) if e]
             event = yield from create_version(
                 scope,
                 fact,
@@ -279,7 +280,7 @@ def _place_late(
                 memory_id=current["id"],
                 version=number,
                 valid_from=span.start,
-                valid_to=span.end,
+                valid_to=min(ends) if ends else None,
                 now=now,
                 created_at=current["created_at"] or now,
                 episode_ids=episode_ids,

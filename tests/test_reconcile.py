@@ -125,6 +125,13 @@ def test_a_late_move_ends_where_the_old_value_was_said_again(memory: Memory, use
     assert current(memory, user, as_of="2024-01-05T12:00:00Z") == {("Ann", "LIVES_IN", "Rome")}
     assert lives("Oslo", "2024-01-01")["event"] == "NOOP"  # only starts earlier
     assert memory.history(first["id"])[0]["valid_from"].startswith("2024-01-01")
+    memory.add_relation("Cy", "LIVES_IN", "Oslo", user_id=user, valid_from="2024-01-10")
+    told = memory.add_relation(
+        "Cy", "LIVES_IN", "Rome", user_id=user, valid_from="2024-01-01", valid_to="2024-01-05"
+    )["results"][0]
+    assert told["valid_to"].startswith("2024-01-05")  # the end it was told with is kept
+    assert ("Cy", "LIVES_IN", "Rome") in current(memory, user, as_of="2024-01-03T00:00:00Z")
+    assert "Cy" not in {s for s, _, _ in current(memory, user, as_of="2024-01-07T00:00:00Z")}
     fixed = memory.add_relation(
         "Ben", "LIVES_IN", "Oslo", user_id=user, valid_from="2024-01-02", immutable=True
     )["results"][0]
