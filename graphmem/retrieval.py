@@ -210,8 +210,9 @@ def neighbors(
     """The facts within `hops` of the owner's entity named `entity`, nearest first.
 
     `types` restricts the relation types followed (a derived relation such as WORKS_WITH
-    is computed from its pattern). Each result has a `hops` distance. Raises NotFoundError
-    when the scope has no entity of that name.
+    is computed from its pattern). Each result has a `hops` distance. Per entity and hop at
+    most 2 x `PER_ENTITY` facts are read (see `_expand`). Raises NotFoundError when the scope
+    has no entity of that name.
 
     >>> m.neighbors("Alice", user_id="u", types=["WORKS_WITH"])  # doctest: +SKIP
     {'entity': {'id': ..., 'name': 'Alice', ...}, 'results': [...], 'entities': [...]}
