@@ -23,6 +23,7 @@ Prints a table and PASS/FAIL per target, and writes ``benchmarks/results/store_b
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -624,6 +625,11 @@ def bench_entity_search(m: Memory, sizes: dict[str, Any]) -> dict:
         probe = [vectors[i].tolist() for i in rng.sample(range(len(pool)), 50)]
         build_s = settle_index(m, probe)
         print(f"    first index query after the load: {build_s:.1f} s", flush=True)
+        # The name pool, vectors and rows are long-lived Python objects: Python's full
+        # collections over them stalled random timed calls (ours and the baselines) by
+        # ~300 ms, a cost of this script, not of the lookup (as in search_latency.py).
+        gc.collect()
+        gc.freeze()
         stage_out: dict[str, Any] = {
             "entities": total,
             "load_s": round(load_s, 1),
