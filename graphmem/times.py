@@ -38,6 +38,12 @@ def to_iso(value: Any, field: str = "time") -> str | None:
     return dt.astimezone(timezone.utc).isoformat()
 
 
+# A time as Cypher's toString() writes it: minutes always, seconds and fraction when non-zero.
+_CYPHER_TIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?"
+)
+
+
 def from_store(value: Any) -> str | None:
     """A temporal value read from the store as ISO 8601 (UTC datetimes like `to_iso`).
 
@@ -65,8 +71,3 @@ def from_store(value: Any) -> str | None:
     to_native = getattr(value, "to_native", None)
     native = to_native() if to_native else value
     return native.isoformat() if hasattr(native, "isoformat") else str(native)
-
-
-_CYPHER_TIME = re.compile(
-    r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?"
-)
