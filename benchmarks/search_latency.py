@@ -269,7 +269,7 @@ def brute_force(m: Memory, world: World, vector: list[float], hops: int = 2) -> 
         found += len(row["facts"])
         frontier = []
         for r in row["facts"]:
-            for e in (r[2]["id"], r[3]["id"]):
+            for e in (r[3], r[6]):  # source and target ids (see search_expand.cypher)
                 if e not in seen:
                     seen.add(e)
                     frontier.append(e)

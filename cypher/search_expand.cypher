@@ -7,9 +7,11 @@
 // Time: with $history every version; with $as_of the versions true then (valid_from <= as_of <
 // valid_to, not expired by then); otherwise current, unexpired versions.
 // Similarity: raw cosine on ArcadeDB, (1 + cos) / 2 on Neo4j (normalized by the dialect);
-// null without a $vector. One row: the facts as [r, relationship, source, target, similarity],
-// most similar first (every row costs ~0.2 ms on the embedded engine; ArcadeDB loses a map
-// literal around a map projection, so each fact is a list).
+// null without a $vector. One row: the facts, most similar first, each as the list [id,
+// memory_id, relationship, source id, name, type, target id, name, type, similarity,
+// valid_from, recorded_at, episode_ids]: what ranking needs, not the full record
+// (cypher/search_facts.cypher reads that for the results; projecting it here cost ~0.1 ms a
+// fact). One row, because every row costs ~0.2 ms on the embedded engine.
 // params: ids, owner, agent_id, run_id, types, prefer, per_entity, history, as_of, now, vector, limit
 UNWIND $ids AS id
 MATCH (n:Entity {id: id})
@@ -58,10 +60,6 @@ WITH r, startNode(r) AS s, endNode(r) AS o,
           ELSE vector.similarity.cosine(r.embedding, $vector) END AS similarity
 ORDER BY similarity DESC, r.id
 LIMIT $limit
-RETURN collect([
-  r {.*, embedding: null,
-     valid_from: toString(r.valid_from), valid_to: toString(r.valid_to),
-     recorded_at: toString(r.recorded_at), expired_at: toString(r.expired_at),
-     created_at: toString(r.created_at),
-     expiration_date: toString(r.expiration_date)},
-  type(r), s {.id, .name, .type}, o {.id, .name, .type}, similarity]) AS facts
+RETURN collect([r.id, r.memory_id, type(r), s.id, s.name, s.type, o.id, o.name, o.type,
+                 similarity, toString(r.valid_from), toString(r.recorded_at),
+                 r.episode_ids]) AS facts

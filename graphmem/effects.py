@@ -47,6 +47,13 @@ class Read:
 
 
 @dataclass(frozen=True)
+class ReadAll:
+    """Run independent statements, concurrently where the driver can (one answer each)."""
+
+    queries: tuple[Query, ...]
+
+
+@dataclass(frozen=True)
 class RawRead:
     """Run caller-supplied Cypher (checked by `graphmem.readonly`) in a read transaction."""
 
@@ -69,7 +76,7 @@ class Compute:
     args: tuple[Any, ...] = ()
 
 
-Step = Read | RawRead | Write | Compute
+Step = Read | ReadAll | RawRead | Write | Compute
 Steps = Generator[Step, Any, T]
 TxSteps = Generator[Query, Rows, T]
 
@@ -94,6 +101,19 @@ def read(
 ) -> Steps[Rows]:
     """Outside a transaction: `rows = yield from read("fact_list", ...)`."""
     rows = yield Read(query(name, rel_type=rel_type, label=label, **params))
+    return rows  # type: ignore[no-any-return]
+
+
+def read_query(q: Query) -> Steps[Rows]:
+    """`read` for a `Query` built beforehand."""
+    rows = yield Read(q)
+    return rows  # type: ignore[no-any-return]
+
+
+def read_all(*queries: Query) -> Steps[list[Rows]]:
+    """Independent reads at once: `a, b = yield from read_all(query(...), query(...))`.
+    Each runs on its own connection, so the server overlaps them (a search's entry points)."""
+    rows = yield ReadAll(queries)
     return rows  # type: ignore[no-any-return]
 
 
@@ -128,6 +148,8 @@ def run_sync(steps: Steps[T], store: GraphStore) -> T:
             if isinstance(step, Read):
                 q = step.query
                 value = store.read(q.name, rel_type=q.rel_type, label=q.label, **q.params)
+            elif isinstance(step, ReadAll):
+                value = store.read_all(step.queries)
             elif isinstance(step, RawRead):
                 value = store.read_raw(step.text, step.params)
             elif isinstance(step, Write):
@@ -150,6 +172,8 @@ async def run_async(steps: Steps[T], store: AsyncGraphStore) -> T:
         try:
             if isinstance(step, Read):
                 value = await store.read(step.query)
+            elif isinstance(step, ReadAll):
+                value = list(await asyncio.gather(*(store.read(q) for q in step.queries)))
             elif isinstance(step, RawRead):
                 value = await store.read_raw(step.text, step.params)
             elif isinstance(step, Write):

@@ -67,7 +67,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .effects import Steps, read, run_sync
+from .effects import Query, Rows, Steps, query, read, read_query, run_sync
 from .errors import ValidationError
 from .store.graph_store import GraphStore
 
@@ -172,20 +172,38 @@ class EntitySearch:
 
     def search_steps(self, owner: str, vector: Sequence[float], k: int = 10) -> Steps[SearchResult]:
         """`search` as steps (see `similar_steps`)."""
-        owner, vec, k = self._check(owner, vector, k)
+        owner, vector, k = self._check(owner, vector, k)
         plan = yield from self.plan_steps(owner, k)
+        rows = yield from read_query(self.first_query(plan, owner, vector, k))
+        found = yield from self.finish_steps(plan, owner, vector, k, rows)
+        return found
+
+    def first_query(self, plan: Plan, owner: str, vector: Sequence[float], k: int) -> Query:
+        """The statement a search following `plan` starts with (callers that batch reads run
+        it themselves and hand its rows to `finish_steps`)."""
+        owner, vec, k = self._check(owner, vector, k)
         if plan.strategy == "index":
-            hits = yield from self._over_fetch_steps(owner, vec, k, plan.candidates)
+            return self._over_fetch_query(owner, vec, k, plan.candidates)
+        return query("entity_vector_scan", owner=owner, vector=vec, k=k)
+
+    def finish_steps(
+        self, plan: Plan, owner: str, vector: Sequence[float], k: int, rows: Rows
+    ) -> Steps[SearchResult]:
+        """The search's result from the rows of its `first_query`, reading more when the
+        index over-fetch came back short (a deeper fetch, then the exact scan)."""
+        owner, vec, k = self._check(owner, vector, k)
+        if plan.strategy == "scan":
+            return SearchResult(self._scan_hits(rows), "scan", plan)
+        hits = self._candidate_hits(rows)
+        if len(hits) >= k:
+            return SearchResult(hits, "index", plan)
+        if plan.deeper:  # short: one deeper fetch when it is cheaper than the scan
+            rows = yield from read_query(self._over_fetch_query(owner, vec, k, plan.deeper))
+            hits = self._candidate_hits(rows)
             if len(hits) >= k:
-                return SearchResult(hits, "index", plan)
-            if plan.deeper:  # short: one deeper fetch when it is cheaper than the scan
-                hits = yield from self._over_fetch_steps(owner, vec, k, plan.deeper)
-                if len(hits) >= k:
-                    return SearchResult(hits, "index+deeper", plan)
-            exact = yield from self._scan_steps(owner, vec, k)
-            return SearchResult(exact, "index+scan", plan)
+                return SearchResult(hits, "index+deeper", plan)
         exact = yield from self._scan_steps(owner, vec, k)
-        return SearchResult(exact, "scan", plan)
+        return SearchResult(exact, "index+scan", plan)
 
     def plan_steps(self, owner: str, k: int = 10) -> Steps[Plan]:
         """The plan the next search for `owner` follows (counts read only when not cached)."""
@@ -211,15 +229,16 @@ class EntitySearch:
 
     def _scan_steps(self, owner: str, vec: list[float], k: int) -> Steps[list[dict[str, Any]]]:
         rows = yield from read("entity_vector_scan", owner=owner, vector=vec, k=k)
+        return self._scan_hits(rows)
+
+    def _scan_hits(self, rows: Rows) -> list[dict[str, Any]]:
         to_cos = self.store.dialect.cosine_from_function
         found = [_row(r, to_cos(r["score"])) for r in rows if r["score"] > _NO_EMBEDDING]
         found.sort(key=lambda r: (-r["score"], r["id"]))  # the statement leaves ties unordered
         return found
 
-    def _over_fetch_steps(
-        self, owner: str, vec: list[float], k: int, candidates: int
-    ) -> Steps[list[dict[str, Any]]]:
-        rows = yield from read(
+    def _over_fetch_query(self, owner: str, vec: list[float], k: int, candidates: int) -> Query:
+        return query(
             "entity_vector_candidates",
             index=self.store.dialect.entity_vector_index,
             candidates=int(candidates),
@@ -227,6 +246,8 @@ class EntitySearch:
             owner=owner,
             k=k,
         )
+
+    def _candidate_hits(self, rows: Rows) -> list[dict[str, Any]]:
         to_cos = self.store.dialect.cosine_from_function  # rescored exactly by the statement
         return [_row(r, to_cos(r["score"])) for r in rows]
 
@@ -256,7 +277,8 @@ class EntitySearch:
         """Strategy "index" alone: the owner's entities among the index's `candidates` nearest
         (possibly fewer than k; then they are not necessarily the owner's best)."""
         owner, vec, k = self._check(owner, vector, k)
-        return run_sync(self._over_fetch_steps(owner, vec, k, candidates), self.store)
+        rows = run_sync(read_query(self._over_fetch_query(owner, vec, k, candidates)), self.store)
+        return self._candidate_hits(rows)
 
     def owner_count(self, owner: str) -> int:
         """The owner's entity count, cached for `count_ttl` seconds."""

@@ -46,6 +46,11 @@ class _Base:
         self.ontology = load_ontology(config.ontology)
         self.embedder = make_embedder(config.embedder)
         self.store = GraphStore(config.store, self.embedder.dimensions, self.embedder.name)
+        try:
+            self.store.prepare_relation_types(r.name for r in self.ontology.relation_types)
+        except BaseException:
+            self.store.close()
+            raise
         self._ctx = Context(
             config,
             self.ontology,

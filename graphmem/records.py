@@ -42,6 +42,28 @@ def fact(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def light(values: list[Any]) -> tuple[dict[str, Any], float | None]:
+    """A fact as traversal reads it (a `search_expand` list): the fields ranking and paths
+    use, marked ``light`` until `fact` rows replace it; and the fact's raw similarity."""
+    (vid, memory_id, relationship, sid, sname, stype, tid, tname, ttype) = values[:9]
+    similarity, valid_from, recorded_at, episode_ids = values[9:]
+    return {
+        "id": memory_id,
+        "source": sname,
+        "relationship": relationship,
+        "target": tname,
+        "source_type": stype,
+        "target_type": ttype,
+        "version_id": vid,
+        "valid_from": from_store(valid_from),
+        "recorded_at": from_store(recorded_at),
+        "episode_ids": list(episode_ids or []),
+        "source_id": sid,
+        "target_id": tid,
+        "light": True,
+    }, similarity
+
+
 def history(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The events of a version chain: ADD, then UPDATE per later version, DELETE if closed so."""
     events: list[dict[str, Any]] = []

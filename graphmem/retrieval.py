@@ -20,6 +20,8 @@ How `search` answers "where does Alice's manager live?":
    reaches become what the question is about. A derived relation the query asks for
    (WORKS_WITH from two WORKS_AT at one organization at overlapping times) is matched as a
    graph pattern (`cypher/search_derived_pair.cypher`), not guessed from similarity.
+   Traversal reads each fact light (what ranking needs); the full records are read for the
+   results only (`cypher/search_facts.cypher`).
 3. **Ranking** (`graphmem.ranking`): relation intent, whether a fact touches what the question
    is about, personalized PageRank from the entry points, similarity to the query and recency,
    blended into a score in [0, 1]; episodes (raw turns) compete on the same scale, so an
@@ -37,6 +39,7 @@ How `search` answers "where does Alice's manager live?":
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,7 +48,8 @@ from typing import Any
 from . import ranking, records
 from . import rerank as reranking
 from .context import Context
-from .effects import Steps, compute, read, read_raw
+from .effects import Query, Steps, compute, read, read_all, read_raw
+from .effects import query as statement
 from .errors import NotFoundError, ValidationError
 from .filters import matches
 from .filters import validate as validate_filters
@@ -61,6 +65,10 @@ MAX_HOPS = 4
 ENTITY_K = 5  # nearest entities taken as entry points
 EPISODE_K_MIN = 20  # episodes scored per search (at least; 2 x limit when larger)
 EPISODE_CANDIDATES = 200  # episode index over-fetch before keeping the scope's
+# Entity full-text hits read before keeping the owner's: at least this many, more for an owner
+# holding a small share of all entities (FULLTEXT_SHARE x ENTITY_K x total / owned), at most
+# FULLTEXT_MAX.
+FULLTEXT_MIN, FULLTEXT_SHARE, FULLTEXT_MAX = 200, 4, 10_000
 EPISODE_SEEDS = 5  # the best episodes whose mentioned entities seed the traversal
 EXPAND_LIMIT = 100  # facts kept per traversal round (the most similar to the query)
 # Entities expanded per round: the named ones and strongest entry points, then the entities
@@ -173,16 +181,17 @@ def search(
     yield from _derived(ctx, scope, parsed, found, time_params)
 
     results = _rank(parsed, found, include_episodes)
-    if filters is not None:
+    if filters is not None:  # filters may look at any field: every candidate in full
+        results = yield from _complete(scope, results)
         results = [r for r in results if matches(filters, r)]
     if threshold is not None:
         results = [r for r in results if r["score"] >= threshold]
     if isinstance(rerank, reranking.Reranker):
-        pool = results[: limit * RERANK_POOL]
+        pool = yield from _complete(scope, results[: limit * RERANK_POOL])
         results = yield from compute(ranking_rerank, rerank, query, pool)
         if threshold is not None:
             results = [r for r in results if r["score"] >= threshold]
-    results = results[:limit]
+    results = yield from _complete(scope, results[:limit])
     yield from _attach_sources(scope, results)
     return _shape(results, found, explain)
 
@@ -240,8 +249,7 @@ def neighbors(
             break
         facts = yield from _expand(scope, frontier, stored, stored or [], None, time_params, limit)
         frontier = []
-        for row in facts:
-            fact = records.fact(row)
+        for fact, _ in facts:
             if fact["version_id"] in seen:
                 continue
             seen.add(fact["version_id"])
@@ -262,9 +270,10 @@ def neighbors(
         ):
             if end != start["id"] and end not in reached:
                 reached[end] = {"id": end, "name": name, "type": typ, "hops": f["hops"]}
+    results = yield from _complete(scope, out[:limit])
     return {
         "entity": {"id": start["id"], "name": start["name"], "type": start["type"]},
-        "results": out[:limit],
+        "results": results,
         "entities": list(reached.values()),
     }
 
@@ -310,70 +319,93 @@ def _entry_points(
     found: _Found,
     episode_k: int,
 ) -> Steps[None]:
+    """Seed `found` from every entry point. Their statements are independent, so they are
+    read at once (`read_all`); what each found is then applied in a fixed order."""
+    words = [w for w in re.findall(r"\w+", parsed.text.lower()) if w not in STOPWORDS]
+    text = " ".join(words)
+    narrow = scope.narrow()
+    candidates = max(EPISODE_CANDIDATES, 4 * episode_k)
+    queries: dict[str, Query] = {}
     if parsed.name_keys:
-        rows = yield from read(
+        queries["named"] = statement(
             "search_entities_named", owner=scope.owner, keys=list(parsed.name_keys)
         )
-        chain_starts = {c.start for c in parsed.chains}
-        for row in rows:
-            start = row["key"] in chain_starts
-            found.seed(row, W_CHAIN_START if start else W_NAMED, "name")
-            found.named[row["id"]] = row["key"]
-            if not start:
-                found.focus.add(row["id"])
-    words = [w for w in re.findall(r"\w+", parsed.text.lower()) if w not in STOPWORDS]
+    es = ctx.entity_search
+    fulltext_candidates = FULLTEXT_MAX
+    if es is not None:
+        plan = yield from es.plan_steps(scope.owner, ENTITY_K)
+        queries["vector"] = es.first_query(plan, scope.owner, vector, ENTITY_K)
+        share = FULLTEXT_SHARE * ENTITY_K * plan.total / max(plan.owned, 1)
+        fulltext_candidates = min(FULLTEXT_MAX, max(FULLTEXT_MIN, math.ceil(share)))
     if words:
-        rows = yield from read(
+        queries["fulltext"] = statement(
             "search_entities_fulltext",
             index=ctx.dialect.entity_fulltext_index,
-            text=" ".join(words),
+            text=text,
+            candidates=fulltext_candidates,
             owner=scope.owner,
             k=ENTITY_K,
         )
-        best = max((float(r["score"]) for r in rows), default=0.0)
-        for row in rows:
-            found.seed(row, W_FULLTEXT * float(row["score"]) / best, "fulltext")
-    if ctx.entity_search is not None:
-        similar = yield from ctx.entity_search.similar_steps(scope.owner, vector, ENTITY_K)
-        for row in similar:
+    queries["episodes"] = statement(
+        "search_episodes_candidates",
+        index=ctx.dialect.episode_vector_index,
+        candidates=candidates,
+        vector=vector,
+        k=episode_k,
+        **narrow,
+    )
+    if words:
+        queries["keyword"] = statement(
+            "search_episodes_fulltext",
+            index=ctx.dialect.episode_fulltext_index,
+            text=text,
+            candidates=candidates,
+            k=episode_k,
+            vector=vector,
+            **narrow,
+        )
+    answers = yield from read_all(*queries.values())
+    rows = dict(zip(queries, answers, strict=True))
+
+    chain_starts = {c.start for c in parsed.chains}
+    for row in rows.get("named", []):
+        start = row["key"] in chain_starts
+        found.seed(row, W_CHAIN_START if start else W_NAMED, "name")
+        found.named[row["id"]] = row["key"]
+        if not start:
+            found.focus.add(row["id"])
+    best = max((float(r["score"]) for r in rows.get("fulltext", [])), default=0.0)
+    for row in rows.get("fulltext", []):
+        found.seed(row, W_FULLTEXT * float(row["score"]) / best, "fulltext")
+    if es is not None:
+        similar = yield from es.finish_steps(plan, scope.owner, vector, ENTITY_K, rows["vector"])
+        for row in similar.results:
             found.seed(row, W_VECTOR * ranking.clamp01(row["score"]), "vector")
-    found.episodes = yield from _episodes(ctx, scope, vector, episode_k, words)
+    found.episodes = yield from _episodes(
+        ctx, scope, vector, episode_k, rows["episodes"], rows.get("keyword", [])
+    )
     for ep in found.episodes[:EPISODE_SEEDS]:
         for entity in ep["entities"]:
             found.seed(entity, W_EPISODE * ep["similarity"], "episode")
 
 
 def _episodes(
-    ctx: Context, scope: Scope, vector: list[float], k: int, words: list[str]
+    ctx: Context,
+    scope: Scope,
+    vector: list[float],
+    k: int,
+    rows: list[dict[str, Any]],
+    keyword: list[dict[str, Any]],
 ) -> Steps[list[dict[str, Any]]]:
     """The scope's best episodes for the query, fused from two entry points: the k nearest
-    by vector (index over-fetch, exact scan if short) and the k best keyword matches in the
-    episode full-text index. An episode's `similarity` is the mean of its cosine and its
-    keyword score (relative to the best keyword hit), so both stay in [0, 1]."""
-    narrow = scope.narrow()
-    rows = yield from read(
-        "search_episodes_candidates",
-        index=ctx.dialect.episode_vector_index,
-        candidates=max(EPISODE_CANDIDATES, 4 * k),
-        vector=vector,
-        k=k,
-        **narrow,
-    )
+    by vector (`rows`: index over-fetch; the exact scan is read here if it came back short)
+    and the k best keyword matches in the episode full-text index (`keyword`). An episode's
+    `similarity` is the mean of its cosine and its keyword score (relative to the best
+    keyword hit), so both stay in [0, 1]."""
     to_cos: Callable[[float], float] = ctx.dialect.cosine_from_index_score
     if len(rows) < k:
-        rows = yield from read("search_episodes_scan", vector=vector, k=k, **narrow)
+        rows = yield from read("search_episodes_scan", vector=vector, k=k, **scope.narrow())
         to_cos = ctx.dialect.cosine_from_function
-    keyword: list[dict[str, Any]] = []
-    if words:
-        keyword = yield from read(
-            "search_episodes_fulltext",
-            index=ctx.dialect.episode_fulltext_index,
-            text=" ".join(words),
-            candidates=max(EPISODE_CANDIDATES, 4 * k),
-            k=k,
-            vector=vector,
-            **narrow,
-        )
     best = max((float(r["score"]) for r in keyword), default=0.0)
     text_score = {r["episode"]["id"]: float(r["score"]) / best for r in keyword if best > 0}
     by_vector = {r["episode"]["id"] for r in rows}
@@ -412,13 +444,12 @@ def _traverse(
     for hop in range(1, hops + 1):
         if not frontier:
             break
-        rows = yield from _expand(scope, frontier, None, prefer, vector, time_params, EXPAND_LIMIT)
+        facts = yield from _expand(scope, frontier, None, prefer, vector, time_params, EXPAND_LIMIT)
         frontier = []
-        for row in rows:
-            fact = records.fact(row)
+        for fact, raw_similarity in facts:
             if fact["version_id"] in found.facts:
                 continue
-            similarity = ctx.dialect.cosine_from_function(row["similarity"] or 0.0)
+            similarity = ctx.dialect.cosine_from_function(raw_similarity or 0.0)
             found.facts[fact["version_id"]] = _Candidate(fact, ranking.clamp01(similarity))
             for end in (fact["source_id"], fact["target_id"]):
                 if end not in found.depth:
@@ -439,9 +470,10 @@ def _expand(
     vector: list[float] | None,
     time_params: dict[str, Any],
     limit: int,
-) -> Steps[list[dict[str, Any]]]:
+) -> Steps[list[tuple[dict[str, Any], float | None]]]:
     """One round of traversal (cypher/search_expand.cypher): of an entity's facts, up to
-    PER_ENTITY of the `prefer` types and PER_ENTITY of any type are considered."""
+    PER_ENTITY of the `prefer` types and PER_ENTITY of any type are considered. Facts come
+    light (`records.light`) with their raw similarity, most similar first."""
     rows = yield from read(
         "search_expand",
         ids=ids,
@@ -453,8 +485,29 @@ def _expand(
         **scope.narrow(),
         **time_params,
     )
-    keys = ("r", "relationship", "source", "target", "similarity")
-    return [dict(zip(keys, fact, strict=True)) for fact in rows[0]["facts"]] if rows else []
+    return [records.light(values) for values in rows[0]["facts"]] if rows else []
+
+
+def _complete(scope: Scope, results: list[dict[str, Any]]) -> Steps[list[dict[str, Any]]]:
+    """`results` with each light fact replaced by its full record (cypher/search_facts.cypher),
+    in the same order; a fact deleted since it was traversed is left out."""
+    wanted = [
+        {"id": r["version_id"], "source_id": r["source_id"], "target_id": r["target_id"]}
+        for r in results
+        if r.get("light")
+    ]
+    if not wanted:
+        return results
+    rows = yield from read("search_facts", facts=wanted, owner=scope.owner)
+    full = {f["version_id"]: f for f in map(records.fact, rows)}
+    out = []
+    for r in results:
+        if r.get("light"):
+            if r["version_id"] not in full:
+                continue
+            r = {k: v for k, v in r.items() if k != "light"} | full[r["version_id"]]
+        out.append(r)
+    return out
 
 
 def _asked_types(ctx: Context, parsed: ParsedQuery) -> set[str]:

@@ -32,12 +32,8 @@ class AsyncGraphStore:
         self._lock = asyncio.Lock() if store.serialize_writes else None
 
     async def read(self, q: Query) -> Rows:
-        """Run one named statement in a read transaction."""
-
-        async def work(tx: neo4j.AsyncManagedTransaction) -> Rows:
-            return await _run(tx, q)
-
-        return await self._with_retry(lambda s: s.execute_read(work), write=False)
+        """Run one named read statement as an auto-commit query (see `GraphStore.read`)."""
+        return await self._with_retry(lambda s: _run(s, q), write=False)
 
     async def read_raw(self, text: str, params: dict[str, Any]) -> Rows:
         """Run caller-supplied Cypher in a read transaction (see `GraphStore.read_raw`)."""
@@ -69,7 +65,7 @@ class AsyncGraphStore:
                 self._lock if (write and self._lock) else _NoLock()
             )
             try:
-                async with guard, self._session() as session:
+                async with guard, self._session(write=write) as session:
                     return await call(session)
             except Neo4jError as exc:
                 if attempt + 1 < attempts and dialects.is_retryable(exc):
@@ -78,10 +74,11 @@ class AsyncGraphStore:
                 raise StoreError(f"graph store error: {exc}") from exc
         raise AssertionError("unreachable")
 
-    def _session(self) -> neo4j.AsyncSession:
+    def _session(self, *, write: bool = True) -> neo4j.AsyncSession:
         if self._driver is None:
             raise StoreError("this AsyncMemory is closed; open a new one")
-        return self._driver.session(database=self.sync.database)
+        mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
+        return self._driver.session(database=self.sync.database, default_access_mode=mode)
 
     async def close(self) -> None:
         """Close the async driver, then the shared `GraphStore`."""
@@ -99,7 +96,7 @@ class _NoLock:
         return None
 
 
-async def _run(tx: neo4j.AsyncManagedTransaction, q: Query) -> Rows:
+async def _run(tx: neo4j.AsyncManagedTransaction | neo4j.AsyncSession, q: Query) -> Rows:
     text = prepare(q.name, q.params, rel_type=q.rel_type, label=q.label)
     result = await tx.run(text, q.params)
     return [row(record) async for record in result]

@@ -7,9 +7,13 @@ which errors are worth retrying.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from neo4j.exceptions import DatabaseError, ServiceUnavailable, SessionExpired, TransientError
+
+from ..ontology import RELATION_NAME
 
 # Constraints and range indexes: plain Cypher, accepted by both engines.
 COMMON_SCHEMA = (
@@ -93,6 +97,33 @@ def arcadedb_search_schema(dimensions: int) -> list[str]:
         "CREATE PROPERTY Episode.content IF NOT EXISTS STRING",
         "CREATE INDEX IF NOT EXISTS ON Episode (content) FULL_TEXT",
     ]
+
+
+def arcadedb_relation_schema(types: list[dict[str, Any]], relations: Iterable[str]) -> str:
+    """ArcadeDB SQL script (empty when nothing is missing) that declares `embedding` as an
+    ARRAY_OF_FLOATS on each relation type, creating the edge type if needed. `types` is
+    ArcadeDB's ``schema:types``; every name must have passed the relation name check.
+
+    Undeclared, a relationship's embedding is a list of doubles, and search's
+    `vector.similarity.cosine` over it cost ~20 us a fact instead of ~6 us. Values written
+    before the declaration keep the old form (read the same way, only slower).
+
+    >>> print(arcadedb_relation_schema([{"name": "LIKES", "properties": []}], ["LIKES"]))
+    CREATE EDGE TYPE `LIKES` IF NOT EXISTS;
+    CREATE PROPERTY `LIKES`.embedding IF NOT EXISTS ARRAY_OF_FLOATS;
+    """
+    typed = {
+        t["name"]
+        for t in types
+        if any(p.get("name") == "embedding" for p in t.get("properties") or [])
+    }
+    lines: list[str] = []
+    for name in sorted(set(relations) - typed):
+        if not RELATION_NAME.match(name):
+            raise ValueError(f"unsafe relation type {name!r}")
+        lines.append(f"CREATE EDGE TYPE `{name}` IF NOT EXISTS;")  # quoted: FROM is SQL
+        lines.append(f"CREATE PROPERTY `{name}`.embedding IF NOT EXISTS ARRAY_OF_FLOATS;")
+    return "\n".join(lines)
 
 
 def arcadedb_prepare_types() -> list[str]:

@@ -48,9 +48,10 @@ class Endpoint:
     def bolt_uri(self) -> str:
         return f"bolt://{HOST}:{self.bolt_port}"
 
-    def sql(self, command: str) -> list[dict[str, Any]]:
-        """Run one SQL command through ArcadeDB's HTTP API (used only for index DDL)."""
-        body = json.dumps({"language": "sql", "command": command}).encode()
+    def sql(self, command: str, language: str = "sql") -> list[dict[str, Any]]:
+        """Run one SQL command (or, with language "sqlscript", several) through ArcadeDB's
+        HTTP API (used only for schema DDL and reading the schema)."""
+        body = json.dumps({"language": language, "command": command}).encode()
         token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
         req = request.Request(
             f"http://{HOST}:{self.http_port}/api/v1/command/{DATABASE}",

@@ -9,7 +9,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +19,7 @@ import neo4j
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from ..config import StoreConfig, default_home
+from ..effects import Query
 from ..errors import ConfigError, StoreError
 from . import dialect as dialects
 from .embedded import EmbeddedServer
@@ -25,6 +27,8 @@ from .queries import load, prepare, row
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Threads for `read_all` (a search issues at most five reads at once).
+READ_THREADS = 5
 
 
 def retry_delay(attempt: int) -> float:
@@ -76,6 +80,8 @@ class GraphStore:
         # Embedded ArcadeDB can fail concurrent writers with EntityNotFound: serialize them.
         self.serialize_writes = self._server is not None
         self._write_lock = threading.Lock() if self.serialize_writes else None
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
         try:
             self._driver: neo4j.Driver | None = neo4j.GraphDatabase.driver(uri, auth=auth)
             self._driver.verify_connectivity()
@@ -95,12 +101,35 @@ class GraphStore:
         label: str | None = None,
         **params: Any,
     ) -> list[dict[str, Any]]:
-        """Run a named read statement and return its records as dicts."""
+        """Run a named read statement and return its records as dicts.
 
-        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-            return Tx(tx).run(query_name, rel_type=rel_type, label=label, **params)
+        Named reads are graphmem's own read-only statements, so each runs as one auto-commit
+        query in read mode: one round trip, where a managed read transaction adds BEGIN and
+        COMMIT (measured on the embedded store: 0.7 ms instead of 1.9 ms per statement).
+        """
+        text = prepare(query_name, params, rel_type=rel_type, label=label)
 
-        return self._with_retry(lambda session: session.execute_read(work), write=False)
+        def work(session: neo4j.Session) -> list[dict[str, Any]]:
+            return [row(record) for record in session.run(text, params)]
+
+        return self._with_retry(work, write=False)
+
+    def read_all(self, queries: Sequence[Query]) -> list[list[dict[str, Any]]]:
+        """Independent named reads at once, each on its own connection from a small thread
+        pool, so the server overlaps them (measured on the embedded store: a search's five
+        entry-point statements took ~23 ms instead of ~29 ms on 2 cores; on a remote Neo4j
+        the round trips overlap too). Answers come in the order of `queries`."""
+
+        def one(q: Query) -> list[dict[str, Any]]:
+            return self.read(q.name, rel_type=q.rel_type, label=q.label, **q.params)
+
+        if len(queries) < 2:
+            return [one(q) for q in queries]
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="graphmem-read")
+            pool = self._pool
+        return [f.result() for f in [pool.submit(one, q) for q in queries]]
 
     def read_raw(self, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Run caller-supplied Cypher in a read transaction (the `query()` passthrough, which
@@ -122,7 +151,7 @@ class GraphStore:
         guard = self._write_lock if (write and self._write_lock) else nullcontext()
         for attempt in range(attempts):
             try:
-                with guard, self._session() as session:
+                with guard, self._session(write=write) as session:
                     return call(session)
             except Neo4jError as exc:
                 if attempt + 1 < attempts and dialects.is_retryable(exc):
@@ -164,19 +193,36 @@ class GraphStore:
             for name in dialects.NEO4J_SEARCH_SCHEMA:
                 self._run_schema(name, dimensions=self.dimensions)
 
+    def prepare_relation_types(self, names: Iterable[str]) -> None:
+        """Declare the relation types' fact embeddings as float arrays on the embedded store
+        (see `dialect.arcadedb_relation_schema`); Neo4j needs nothing. Idempotent."""
+        if self._server is None:
+            return
+        endpoint = self._server.endpoint
+        script = dialects.arcadedb_relation_schema(
+            endpoint.sql("SELECT name, properties FROM schema:types"), names
+        )
+        if script:
+            endpoint.sql(script, language="sqlscript")
+
     def _run_schema(self, name: str, **params: Any) -> None:
         query = load(name)
         query.check_params(params)
         with self._session() as session:
             session.run(query.render(), params).consume()
 
-    def _session(self) -> neo4j.Session:
+    def _session(self, *, write: bool = True) -> neo4j.Session:
         if self._driver is None:
             raise StoreError("this Memory is closed; open a new one")
-        return self._driver.session(database=self.database)
+        mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
+        return self._driver.session(database=self.database, default_access_mode=mode)
 
     def close(self) -> None:
         """Close the driver and release the embedded server (stopped with its last user)."""
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            pool.shutdown(wait=True)
+            self._pool = None
         driver = getattr(self, "_driver", None)
         if driver is not None:
             driver.close()
