@@ -107,6 +107,25 @@ def test_data_survives_close_and_reopen(server: Memory, tmp_path: Path) -> None:
         assert m.get(mid)["target"] == "Globex"
 
 
+def test_fact_embeddings_are_float_arrays(server: Memory) -> None:
+    """The ontology's relation types declare `embedding` as ARRAY_OF_FLOATS on ArcadeDB
+    (search's cosine over a list of doubles cost ~3x more), and facts read back the same."""
+    types = server.store._server.endpoint.sql("SELECT name, properties FROM schema:types")
+    declared = {
+        t["name"]: {p["name"]: p["type"] for p in t["properties"]}
+        for t in types
+        if t["name"] in {r.name for r in server.ontology.relation_types}
+    }
+    assert set(declared) == {r.name for r in server.ontology.relation_types}
+    assert all(props.get("embedding") == "ARRAY_OF_FLOATS" for props in declared.values())
+    added = server.add_relation("Ulla", "LIVES_IN", "Bergen", user_id="float-arrays")
+    mid = added["results"][0]["id"]
+    text = server.get(mid)["memory"]
+    found = server.search(text, user_id="float-arrays", explain=True)["results"]
+    [hit] = [r for r in found if r["id"] == mid]
+    assert hit["explanation"]["similarity"] == pytest.approx(1.0, abs=1e-5)  # float32 stored
+
+
 def test_store_made_with_other_index_settings_still_opens(
     server: Memory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -229,6 +229,45 @@ def test_bad_filters_and_arguments_get_clear_errors(memory: Memory, user: str) -
 # -- provenance, episodes, rerank ----------------------------------------------------------------
 
 
+def test_results_are_full_records_and_neighbors_too(memory: Memory, user: str) -> None:
+    """Traversal reads facts light; what search and neighbors return is the full record, the
+    same as `get` gives."""
+    mid = memory.add_relation(
+        "Vera", "LIVES_IN", "Lima", user_id=user, metadata={"note": "from a postcard"}
+    )["results"][0]["id"]
+    memory.add_relation("Vera", "WORKS_AT", "Acme", user_id=user)
+    stored = memory.get(mid)
+    fields = [k for k in stored if k not in ("event", "previous_memory")]
+    found = memory.search("Where does Vera live?", user_id=user)["results"]
+    [hit] = [r for r in found if r["id"] == mid]
+    assert "light" not in hit
+    assert {k: hit[k] for k in fields} == {k: stored[k] for k in fields}
+    near = memory.neighbors("Vera", user_id=user)["results"]
+    [fact] = [r for r in near if r["id"] == mid]
+    assert fact["metadata"] == {"note": "from a postcard"} and "light" not in fact
+    assert {k: fact[k] for k in fields} == {k: stored[k] for k in fields}
+
+
+def test_read_all_answers_each_query_in_order(memory: Memory, user: str) -> None:
+    """The entry points' concurrent reads: one answer per statement, in the order asked, and a
+    failing statement's error reaches the caller."""
+    from graphmem.effects import query
+    from graphmem.errors import StoreError
+    from graphmem.scope import Scope
+
+    for name in ("Ina", "Ole", "Pia"):
+        memory.add_relation(name, "LIKES", "tea", user_id=user)
+    owner = Scope.of(user_id=user).owner
+    asked = [
+        query("search_entities_named", owner=owner, keys=[key]) for key in ("pia", "ina", "ole")
+    ]
+    answers = memory.store.read_all(asked)
+    assert [[r["name"] for r in rows] for rows in answers] == [["Pia"], ["Ina"], ["Ole"]]
+    bad = query("entity_vector_scan", owner=owner, vector="not a vector", k=1)
+    with pytest.raises(StoreError):
+        memory.store.read_all([asked[0], bad])
+
+
 def test_results_cite_their_source_episodes(memory: Memory, user: str) -> None:
     memory.add(
         "My sister Emma moved to Rome.",
