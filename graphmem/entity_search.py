@@ -148,6 +148,8 @@ class EntitySearch:
     The store I/O goes through effects (`graphmem.effects`): `similar_steps` / `search_steps`
     yield `read(...)` steps, so a Memory operation can run them inside its own generator with
     the blocking or the asyncio driver; `similar` / `search` run them with `run_sync`.
+    `plan_steps`, `first_query` and `finish_steps` are the same search cut around its first
+    statement, for a caller that reads it together with others (search's entry points).
     """
 
     def __init__(
