@@ -643,11 +643,13 @@ def _rank(parsed: ParsedQuery, found: _Found, include_episodes: bool) -> list[di
     times += [ep["occurred_at"] for ep in found.episodes]
     newest = max((t for t in times if t), default=None)
 
+    seeds = found.seeds.keys()
+
     def anchor(ids: Iterable[str]) -> float:
         ids = set(ids)
         if ids & found.focus:
             return 1.0
-        return 0.5 if ids & set(found.seeds) else 0.0
+        return 0.5 if ids & seeds else 0.0
 
     out: list[dict[str, Any]] = []
     for c in facts:
