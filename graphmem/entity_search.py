@@ -174,10 +174,11 @@ class EntitySearch:
 
     def search_steps(self, owner: str, vector: Sequence[float], k: int = 10) -> Steps[SearchResult]:
         """`search` as steps (see `similar_steps`)."""
-        owner, vector, k = self._check(owner, vector, k)
+        owner, vector, k = self._check(owner, vector, k)  # before any read
         plan = yield from self.plan_steps(owner, k)
-        rows = yield from read_query(self.first_query(plan, owner, vector, k))
-        found = yield from self.finish_steps(plan, owner, vector, k, rows)
+        first = self.first_query(plan, owner, vector, k)
+        rows = yield from read_query(first)
+        found = yield from self.finish_steps(plan, first, rows)
         return found
 
     def first_query(self, plan: Plan, owner: str, vector: Sequence[float], k: int) -> Query:
@@ -188,12 +189,11 @@ class EntitySearch:
             return self._over_fetch_query(owner, vec, k, plan.candidates)
         return query("entity_vector_scan", owner=owner, vector=vec, k=k)
 
-    def finish_steps(
-        self, plan: Plan, owner: str, vector: Sequence[float], k: int, rows: Rows
-    ) -> Steps[SearchResult]:
-        """The search's result from the rows of its `first_query`, reading more when the
-        index over-fetch came back short (a deeper fetch, then the exact scan)."""
-        owner, vec, k = self._check(owner, vector, k)
+    def finish_steps(self, plan: Plan, first: Query, rows: Rows) -> Steps[SearchResult]:
+        """The search's result from the rows of its `first_query` (whose checked owner, vector
+        and k it reuses), reading more when the index over-fetch came back short (a deeper
+        fetch, then the exact scan)."""
+        owner, vec, k = first.params["owner"], first.params["vector"], first.params["k"]
         if plan.strategy == "scan":
             return SearchResult(self._scan_hits(rows), "scan", plan)
         hits = self._candidate_hits(rows)

@@ -378,7 +378,7 @@ def _entry_points(
     for row in rows.get("fulltext", []):
         found.seed(row, W_FULLTEXT * float(row["score"]) / best, "fulltext")
     if es is not None:
-        similar = yield from es.finish_steps(plan, scope.owner, vector, ENTITY_K, rows["vector"])
+        similar = yield from es.finish_steps(plan, queries["vector"], rows["vector"])
         for row in similar.results:
             found.seed(row, W_VECTOR * ranking.clamp01(row["score"]), "vector")
     found.episodes = yield from _episodes(
