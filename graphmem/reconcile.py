@@ -8,7 +8,9 @@ Driven by the ontology, for facts from `add()` (offline or LLM extraction) and `
   memory to the new relation; a negated fact ("no longer friends") DELETEs the one it denies;
 * a functional relation (cardinality one) with a new object UPDATEs the same memory, unless
   the new fact is older than the current value (it arrived late): then it goes into its place
-  in the chain (graphmem/timeline.py), and the current value stays;
+  in the chain (graphmem/timeline.py), and the current value stays; a symmetric one
+  (MARRIED_TO) has one current value at each end, so the object's current value is
+  superseded too;
 * an immutable memory is never changed this way (only by `update`/`delete`): the candidate
   is dropped with event NONE; an expired one is closed first (status "expired");
 * anything else is a new memory (ADD).
@@ -26,7 +28,7 @@ True
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from . import records, timeline
@@ -160,6 +162,11 @@ def apply_fact(
     decision = decide(
         fact.rel, o_id, related, start=start, negated=fact.negated, replaces=fact.replaces
     )
+    ended_by = None
+    if fact.rel.symmetric and fact.rel.cardinality == "one":
+        decision, ended_by = yield from _other_end(
+            ctx, scope, fact.rel, s_id, o_id, start, now, decision
+        )
     old = decision.existing
     if decision.event == "NONE":
         if old is None:
@@ -196,7 +203,7 @@ def apply_fact(
     memory_id, version, created = str(uuid.uuid4()), 1, now
     if old is not None:
         memory_id, version, created = old["id"], old["version"] + 1, old["created_at"] or now
-    ended = fact.end is not None and fact.end <= (said_at or now)
+    ended = ended_by is not None or (fact.end is not None and fact.end <= (said_at or now))
     event = yield from create_version(
         scope,
         fact,
@@ -205,6 +212,7 @@ def apply_fact(
         memory_id=memory_id,
         version=version,
         valid_from=start,
+        valid_to=min(e for e in (ended_by, fact.end) if e) if ended_by else None,
         now=now,
         created_at=created,
         episode_ids=episode_ids,
@@ -215,6 +223,37 @@ def apply_fact(
     if old is not None:
         event["previous_memory"] = old["memory"]
     return event
+
+
+def _other_end(
+    ctx: Context,
+    scope: Scope,
+    rel: RelationType,
+    s_id: str,
+    o_id: str,
+    start: str | None,
+    now: str,
+    decision: Decision,
+) -> TxSteps[tuple[Decision, str | None]]:
+    """A symmetric functional relation (MARRIED_TO) has one current value at EACH end: a new
+    fact also supersedes the object's current value with someone else ("Kim married Sam"
+    while Sam is married to Alex). When the new fact began before that value did, it is
+    stored as past instead, ended when the object's current value began (the second item)."""
+    if decision.event not in ("ADD", "UPDATE") or decision.historical:
+        return decision, None
+    around = yield from current_around(ctx, scope, rel, o_id, now)
+    rivals = [f for f in around if f["kind"] == "same" and f["other_id"] != s_id]
+    later = [
+        f["valid_from"] for f in rivals if start and f["valid_from"] and start < f["valid_from"]
+    ]
+    if later:
+        return decision, min(later)
+    if not rivals:
+        return decision, None
+    if decision.event == "ADD":
+        newest = max(rivals, key=lambda f: f["valid_from"] or "")
+        return _unless_immutable(Decision("UPDATE", existing=newest, close=rivals)), None
+    return _unless_immutable(replace(decision, close=[*decision.close, *rivals])), None
 
 
 def _place_late(
@@ -231,7 +270,7 @@ def _place_late(
     graphmem/timeline.py) and renumber the chain. Its event is an ADD of a closed version,
     or a NOOP when a version with the same value covers its time; NONE when that would
     change an immutable version."""
-    rows = yield from run("fact_chain", entity_id=s_id, memory_id=current["id"])
+    rows = yield from run("fact_chain", entity_id=current["source_id"], memory_id=current["id"])
     stored = {v["version_id"]: v for v in map(records.fact, rows)}
     spans = {key: _span(v) for key, v in stored.items()}
     ghosts = _out_of_time(list(stored.values()))

@@ -217,3 +217,41 @@ def test_a_repeat_of_a_fact_two_memories_hold_joins_one(memory: Memory) -> None:
             ("add", 0, "Ann", "LIKES", "Rome"),
         ],
     )
+
+
+PEOPLE = ["Ann", "Ben", "Cat", "Dan"]
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    pairs=st.lists(
+        st.tuples(st.sampled_from(PEOPLE), st.sampled_from(PEOPLE)).filter(lambda p: p[0] != p[1]),
+        min_size=2,
+        max_size=8,
+    )
+)
+def test_a_symmetric_functional_relation_keeps_one_current_value_per_person(
+    memory: Memory, pairs: list[tuple[str, str]]
+) -> None:
+    """MARRIED_TO is symmetric with one value: whoever marries, at either end, the pair told
+    last is current, nobody has two current spouses, and every change stays in history."""
+    user = f"m-{uuid.uuid4().hex[:8]}"
+    changes, memories = 0, set()
+    for i, (a, b) in enumerate(pairs):
+        [event] = memory.add_relation(
+            a, "MARRIED_TO", b, user_id=user, valid_from=f"{2000 + i}-01-01"
+        )["results"]
+        changes += event["event"] in ("ADD", "UPDATE")
+        memories.add(event["id"])
+        current = [
+            {f["source"], f["target"]}
+            for f in memory.get_all(user_id=user)["results"]
+            if f["relationship"] == "MARRIED_TO"
+        ]
+        assert {a, b} in current
+        for person in PEOPLE:
+            assert sum(person in pair for pair in current) <= 1, (person, current)
+    assert sum(len(memory.history(mid)) for mid in memories) == changes
+    memory.delete_all(user_id=user)

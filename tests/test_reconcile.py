@@ -207,6 +207,31 @@ def test_symmetric_and_inverse_relations_stay_one_fact(memory: Memory, user: str
     assert remarried["event"] == "UPDATE" and remarried["id"] == married["id"]
 
 
+def test_a_symmetric_functional_relation_has_one_current_value_at_each_end(
+    memory: Memory, user: str
+) -> None:
+    def married(**times: str) -> set[tuple[str, str]]:
+        page = memory.get_all(user_id=user, **times)["results"]
+        return {(f["source"], f["target"]) for f in page if f["relationship"] == "MARRIED_TO"}
+
+    sam = memory.add_relation("Sam", "MARRIED_TO", "Alex", user_id=user, valid_from="2015-01-01")
+    # Kim has no spouse yet, but Sam has: Sam's marriage changes, it does not double.
+    kim = memory.add_relation("Kim", "MARRIED_TO", "Sam", user_id=user, valid_from="2020-01-01")
+    [first], [second] = sam["results"], kim["results"]
+    assert second["event"] == "UPDATE" and second["id"] == first["id"]
+    assert married() == {("Kim", "Sam")}
+    assert married(as_of="2016-01-01") == {("Sam", "Alex")}
+    # Older than Kim's current marriage: stored as past, ended when that one began.
+    [lee] = memory.add_relation("Lee", "MARRIED_TO", "Kim", user_id=user, valid_from="2010-01-01")[
+        "results"
+    ]
+    assert lee["event"] == "ADD" and lee["status"] == "superseded"
+    assert lee["valid_to"].startswith("2020-01-01")
+    assert married() == {("Kim", "Sam")}
+    assert married(as_of="2012-01-01") == {("Lee", "Kim")}
+    assert [v["event"] for v in memory.history(first["id"])] == ["ADD", "UPDATE"]
+
+
 def test_changes_lists_what_happened_since(memory: Memory, user: str) -> None:
     [first] = say(memory, user, "I live in Paris.")
     since = memory.get(first["id"])["recorded_at"]
