@@ -206,8 +206,11 @@ class World:
                 self.vectors[row["id"]] = np.array(vec)
             for batch in _batches(rows):
                 self.m.store.write(
-                    lambda tx, b=batch, k=kind: tx.run(
-                        "bench_load_entities", label=k, rows=b, owner=self.scope.owner, now=now
+                    lambda tx, b=batch, k=kind: (
+                        tx.run(
+                            "bench_load_entities", label=k, rows=b, owner=self.scope.owner, now=now
+                        ),
+                        tx.run("arcadedb/entity_vector_mirror", ids=[r["id"] for r in b]),
                     )
                 )
             self.entities[kind].extend(rows)

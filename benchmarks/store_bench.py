@@ -471,8 +471,9 @@ def write_entities(
             )
         for label, batch in sorted(by_label.items()):
             m.store.write(
-                lambda tx, label=label, batch=batch: tx.run(
-                    "entity_create_batch", label=label, rows=batch, type=label, now=now
+                lambda tx, label=label, batch=batch: (
+                    tx.run("entity_create_batch", label=label, rows=batch, type=label, now=now),
+                    tx.run("arcadedb/entity_vector_mirror", ids=[r["id"] for r in batch]),
                 )
             )
         done = i + len(chunk)

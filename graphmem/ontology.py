@@ -22,7 +22,7 @@ from .resources import resource_dir
 
 RELATION_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 LABEL_NAME = re.compile(r"^[A-Z][A-Za-z0-9_]{0,63}$")
-RESERVED_LABELS = frozenset({"Entity", "Episode"})
+RESERVED_LABELS = frozenset({"Entity", "Episode", "EntityVector"})  # EntityVector: ArcadeDB only
 DEFAULT_ENTITY_TYPE = "Thing"
 
 

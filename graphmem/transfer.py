@@ -17,7 +17,7 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import Any
 import networkx as nx
 
 from .context import Context
-from .effects import Steps, compute, read, run, write
+from .effects import Steps, TxSteps, compute, read, run, write
 from .errors import InvalidNameError, ValidationError
 from .ontology import LABEL_NAME, RELATION_NAME, RESERVED_LABELS
 from .resources import resource_dir
@@ -220,7 +220,7 @@ def import_(ctx: Context, source: str | Path | dict[str, Any]) -> Steps[dict[str
     doc = source if isinstance(source, dict) else (yield from compute(read_export, Path(source)))
     plan = _plan(ctx, doc)
     counts = {
-        "entities": (yield from _write_groups("import_entities", plan.entities, "label")),
+        "entities": (yield from _write_groups(_import_entities, plan.entities, "label")),
         "episodes": (yield from _write_groups("import_episodes", {"": plan.episodes}, None)),
         "facts": (yield from _write_groups("import_facts", plan.facts, "rel_type")),
         "links": (yield from _write_groups("import_episode_links", plan.links, "rel_type")),
@@ -229,16 +229,26 @@ def import_(ctx: Context, source: str | Path | dict[str, Any]) -> Steps[dict[str
 
 
 def _write_groups(
-    statement: str, groups: dict[str, list[dict[str, Any]]], name_param: str | None
+    statement: str | Callable[..., TxSteps[Any]],
+    groups: dict[str, list[dict[str, Any]]],
+    name_param: str | None,
 ) -> Steps[int]:
-    """Write rows grouped by label or relationship type, one transaction per batch."""
+    """Write rows grouped by label or relationship type, one transaction per batch, with a
+    named statement or a transaction function of `rows` (and the label or type)."""
+    steps = partial(run, statement) if isinstance(statement, str) else statement
     total = 0
     for name, rows in sorted(groups.items()):
         checked = {name_param: name} if name_param else {}
         for batch in _batches(rows):
-            yield from write(partial(run, statement, rows=batch, **checked))
+            yield from write(partial(steps, rows=batch, **checked))
             total += len(batch)
     return total
+
+
+def _import_entities(*, rows: list[dict[str, Any]], label: str) -> TxSteps[Any]:
+    """Import entities and, in the same transaction, their vector mirrors (ArcadeDB)."""
+    yield from run("import_entities", rows=rows, label=label)
+    yield from run("arcadedb/entity_vector_mirror", ids=[row["id"] for row in rows])
 
 
 class _Plan:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from graphmem import ConfigError, Memory
+from graphmem.scope import Scope
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")), reason="embedded store only")
 
@@ -124,6 +125,58 @@ def test_fact_embeddings_are_float_arrays(server: Memory) -> None:
     found = server.search(text, user_id="float-arrays", explain=True)["results"]
     [hit] = [r for r in found if r["id"] == mid]
     assert hit["explanation"]["similarity"] == pytest.approx(1.0, abs=1e-5)  # float32 stored
+
+
+def _vectors(m: Memory, label: str, user: str) -> dict[str, list[float]]:
+    rows = m.store.read_raw(
+        f"MATCH (n:{label} {{owner: $owner}}) RETURN n.id AS id, n.embedding AS e",
+        {"owner": Scope.of(user).owner},
+    )
+    return {r["id"]: r["e"] for r in rows}
+
+
+def _mirrored(m: Memory, user: str) -> bool:
+    """The user's EntityVector mirrors are exactly its entities, with the same vectors."""
+    entities, mirrors = _vectors(m, "Entity", user), _vectors(m, "EntityVector", user)
+    return entities.keys() == mirrors.keys() and all(
+        mirrors[i] == pytest.approx(entities[i], abs=1e-6) for i in entities
+    )
+
+
+def test_entity_vectors_are_mirrored_for_the_one_graph_lookup(
+    server: Memory, tmp_path: Path
+) -> None:
+    """ArcadeDB searches an index on Entity as one vector graph per label, so the entity
+    lookup uses the EntityVector mirror (one graph): every write keeps it in step, erases take
+    it along, and a store whose mirror is off (older, or edited by hand) is fixed on opening."""
+    from graphmem.entity_search import EntitySearch
+
+    config: dict[str, Any] = {"store": {"home": str(tmp_path / "mirror")}, "embedder": HASHING}
+    with Memory(config) as m:
+        m.add_relation("Ola", "WORKS_AT", "Acme", user_id="a")
+        m.add_relation("Kari", "LIVES_IN", "Bergen", user_id="a")
+        m.add_relation("Per", "KNOWS", "Kari", user_id="b")
+        m.add_relation("Pål", "KNOWS", "Kari", user_id="b")
+        assert _mirrored(m, "a") and _mirrored(m, "b") and len(_vectors(m, "Entity", "a")) == 4
+        # the index path (over-fetch, then the owner's hits) finds the entity by its vector
+        entities = _vectors(m, "Entity", "a")
+        for entity_id, vector in entities.items():
+            hits = EntitySearch(m.store).over_fetch(Scope.of("a").owner, vector, 1, 50)
+            assert [h["id"] for h in hits] == [entity_id]
+        m.merge_entities("Per", "Pål", user_id="b")
+        assert _mirrored(m, "b") and len(_vectors(m, "EntityVector", "b")) == 2
+        m.delete_all(user_id="b")
+        assert _vectors(m, "EntityVector", "b") == {} and _mirrored(m, "a")
+        with m.store._driver.session(database=m.store.database) as session:  # by hand
+            session.run(
+                "MATCH (v:EntityVector {owner: 'user:a'}) WITH v LIMIT 2 DELETE v"
+            ).consume()
+            session.run("CREATE (:EntityVector {id: 'gone', owner: 'user:a'})").consume()
+        assert not _mirrored(m, "a")
+    with Memory(config) as m:
+        assert _mirrored(m, "a")
+        m.reset()
+        assert m.store.read_raw("MATCH (v:EntityVector) RETURN count(v) AS c", {}) == [{"c": 0}]
 
 
 def test_store_made_with_other_index_settings_still_opens(

@@ -100,8 +100,9 @@ def write_owner(m: Memory, owner: str, names: list[tuple[str, str]]) -> Owner:
         for start in range(0, len(rows), 500):
             batch = rows[start : start + 500]
             m.store.write(
-                lambda tx, batch=batch, label=label: tx.run(
-                    "entity_create_batch", label=label, rows=batch, type=label, now=now
+                lambda tx, batch=batch, label=label: (
+                    tx.run("entity_create_batch", label=label, rows=batch, type=label, now=now),
+                    tx.run("arcadedb/entity_vector_mirror", ids=[r["id"] for r in batch]),
                 )
             )
     return Owner(owner, ids, [n for n, _ in names], np.asarray(vectors, dtype=np.float32))

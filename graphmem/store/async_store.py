@@ -33,7 +33,7 @@ class AsyncGraphStore:
 
     async def read(self, q: Query) -> Rows:
         """Run one named read statement as an auto-commit query (see `GraphStore.read`)."""
-        return await self._with_retry(lambda s: _run(s, q), write=False)
+        return await self._with_retry(lambda s: _run(s, q, self.sync.dialect), write=False)
 
     async def read_raw(self, text: str, params: dict[str, Any]) -> Rows:
         """Run caller-supplied Cypher in a read transaction (see `GraphStore.read_raw`)."""
@@ -54,7 +54,7 @@ class AsyncGraphStore:
                 done, q = resume(steps, rows)
                 if done:
                     return q  # type: ignore[no-any-return]
-                rows = await _run(tx, q)
+                rows = await _run(tx, q, self.sync.dialect)
 
         return await self._with_retry(lambda s: s.execute_write(tx_work), write=True)
 
@@ -96,7 +96,11 @@ class _NoLock:
         return None
 
 
-async def _run(tx: neo4j.AsyncManagedTransaction | neo4j.AsyncSession, q: Query) -> Rows:
+async def _run(
+    tx: neo4j.AsyncManagedTransaction | neo4j.AsyncSession, q: Query, dialect: dialects.Dialect
+) -> Rows:
     text = prepare(q.name, q.params, rel_type=q.rel_type, label=q.label)
+    if not dialect.runs(q.name):
+        return []
     result = await tx.run(text, q.params)
     return [row(record) async for record in result]

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 # Threads for `read_all` (a search issues at most five reads at once).
 READ_THREADS = 5
+# Entities mirrored per transaction when an older store is brought in step.
+_SYNC_BATCH = 5000
 
 
 def retry_delay(attempt: int) -> float:
@@ -37,10 +39,11 @@ def retry_delay(attempt: int) -> float:
 
 
 class Tx:
-    """A write transaction that runs named statements only."""
+    """A write transaction that runs named statements only (the ones this engine runs)."""
 
-    def __init__(self, tx: neo4j.ManagedTransaction) -> None:
+    def __init__(self, tx: neo4j.ManagedTransaction, dialect: dialects.Dialect) -> None:
         self._tx = tx
+        self._dialect = dialect
 
     def run(
         self,
@@ -53,6 +56,8 @@ class Tx:
     ) -> list[dict[str, Any]]:
         """Run `cypher/<query_name>.cypher`; `rel_type`/`label` fill its checked placeholders."""
         text = prepare(query_name, params, rel_type=rel_type, label=label)
+        if not self._dialect.runs(query_name):
+            return []
         return [row(record) for record in self._tx.run(text, params)]
 
 
@@ -108,6 +113,8 @@ class GraphStore:
         COMMIT (measured on the embedded store: 0.7 ms instead of 1.9 ms per statement).
         """
         text = prepare(query_name, params, rel_type=rel_type, label=label)
+        if not self.dialect.runs(query_name):
+            return []
 
         def work(session: neo4j.Session) -> list[dict[str, Any]]:
             return [row(record) for record in session.run(text, params)]
@@ -143,7 +150,7 @@ class GraphStore:
     def write(self, work: Callable[[Tx], T]) -> T:
         """Run `work` in one write transaction; retried as a whole on transient errors."""
         return self._with_retry(
-            lambda session: session.execute_write(lambda tx: work(Tx(tx))), write=True
+            lambda session: session.execute_write(lambda tx: work(Tx(tx, self.dialect))), write=True
         )
 
     def _with_retry(self, call: Callable[[neo4j.Session], T], *, write: bool) -> T:
@@ -189,9 +196,29 @@ class GraphStore:
                     if not dialects.is_existing_index_conflict(str(exc)):
                         raise
                     log.info("keeping this store's existing index: %s", exc)
+            self._sync_entity_vectors()
         else:
             for name in dialects.NEO4J_SEARCH_SCHEMA:
                 self._run_schema(name, dimensions=self.dimensions)
+
+    def _sync_entity_vectors(self) -> None:
+        """Bring ArcadeDB's EntityVector mirror (cypher/arcadedb/entity_vector_mirror.cypher)
+        in step with the entities: once for a store made before the mirror, or after entities
+        were deleted by hand. Two counts when nothing is missing."""
+        counts = self.read("arcadedb/entity_vector_counts")[0]
+        if counts["entities"] == counts["mirrored"]:
+            return
+        log.info("mirroring entity vectors: %s", counts)
+        for name, key in (
+            ("arcadedb/entity_vector_sync", "created"),
+            ("arcadedb/entity_vector_orphans", "deleted"),
+        ):
+
+            def batch(tx: Tx, name: str = name) -> list[dict[str, Any]]:
+                return tx.run(name, batch=_SYNC_BATCH)
+
+            while self.write(batch)[0][key]:
+                pass
 
     def prepare_relation_types(self, names: Iterable[str]) -> None:
         """Declare the relation types' fact embeddings as float arrays on the embedded store
