@@ -173,8 +173,15 @@ def test_entity_vectors_are_mirrored_for_the_one_graph_lookup(
             ).consume()
             session.run("CREATE (:EntityVector {id: 'gone', owner: 'user:a'})").consume()
         assert not _mirrored(m, "a")
+        endpoint = m.store._server.endpoint  # as a store made before the mirror indexed it
+        endpoint.sql(
+            "CREATE INDEX ON Entity (embedding) LSM_VECTOR "
+            "METADATA {dimensions: 384, similarity: 'COSINE'}"
+        )
     with Memory(config) as m:
         assert _mirrored(m, "a")
+        indexes = {i["name"] for i in m.store._server.endpoint.sql("SELECT FROM schema:indexes")}
+        assert "EntityVector[embedding]" in indexes and "Entity[embedding]" not in indexes
         m.reset()
         assert m.store.read_raw("MATCH (v:EntityVector) RETURN count(v) AS c", {}) == [{"c": 0}]
 

@@ -108,6 +108,9 @@ def arcadedb_search_schema(dimensions: int) -> list[str]:
         "CREATE PROPERTY Entity.alias_text IF NOT EXISTS STRING",
         f"CREATE INDEX IF NOT EXISTS ON EntityVector (embedding) LSM_VECTOR "
         f"METADATA {{dimensions: {dims}, similarity: 'COSINE', {ENTITY_VECTOR_INDEX_OPTIONS}}}",
+        # Stores made before the mirror indexed Entity itself: unused now, and each entity
+        # written would still be inserted and periodically rebuilt there.
+        "DROP INDEX `Entity[embedding]` IF EXISTS",
         f"CREATE INDEX IF NOT EXISTS ON Episode (embedding) LSM_VECTOR "
         f"METADATA {{dimensions: {dims}, similarity: 'COSINE'}}",
         "CREATE INDEX IF NOT EXISTS ON Entity (name, alias_text) FULL_TEXT",
