@@ -37,7 +37,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from statements import statement  # noqa: E402
+
 from graphmem import Memory  # noqa: E402
+from graphmem.effects import query  # noqa: E402
 from graphmem.resolve import name_key  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "reconcile_bench.json"
@@ -252,7 +255,7 @@ def score(
             }
             asof_right += len(want_t & have_t) - len(have_t - want_t)
             asof_total += len(want_t)
-        rows = m.store.read("entity_names", owner=f"user:{user}")
+        rows = m.store.read(query(statement("entity_names"), owner=f"user:{user}"))
         entities += len(rows)
         distinct += len({canon(r["name"], people) for r in rows})
     return {

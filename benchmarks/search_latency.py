@@ -43,12 +43,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from statements import statement
 
 from graphmem import Memory
+from graphmem.effects import query, run
 from graphmem.embeddings import Embedder
 from graphmem.resolve import name_key
-from graphmem.retrieval import EXPAND_LIMIT, FRONTIER, PER_ENTITY
 from graphmem.scope import Scope
+from graphmem.search.traversal import EXPAND_LIMIT, FRONTIER, PER_ENTITY
 from graphmem.times import now_iso
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -167,20 +169,21 @@ class World:
                 self.episode_entities.append(ents)
                 pending = []
         now = now_iso()
+        owner = self.scope.owner
         for batch in _batches(episodes):
             self.m.store.write(
-                lambda tx, b=batch: tx.run(
-                    "bench_load_episodes", rows=b, owner=self.scope.owner, user_id=USER, now=now
+                lambda b=batch: run(
+                    statement("bench_load_episodes"), rows=b, owner=owner, user_id=USER, now=now
                 )
             )
         for rel, rows in rows_by_type.items():
             for batch in _batches(rows):
                 self.m.store.write(
-                    lambda tx, b=batch, t=rel: tx.run(
-                        "bench_load_facts",
+                    lambda b=batch, t=rel: run(
+                        statement("bench_load_facts"),
                         rel_type=t,
                         rows=b,
-                        owner=self.scope.owner,
+                        owner=owner,
                         user_id=USER,
                         now=now,
                     )
@@ -197,6 +200,7 @@ class World:
             for name, vec in zip(names, vecs, strict=True):
                 row = {
                     "id": str(uuid.uuid4()),
+                    "owner": self.scope.owner,
                     "name": name,
                     "name_key": name_key(name),
                     "type": kind,
@@ -206,11 +210,8 @@ class World:
                 self.vectors[row["id"]] = np.array(vec)
             for batch in _batches(rows):
                 self.m.store.write(
-                    lambda tx, b=batch, k=kind: (
-                        tx.run(
-                            "bench_load_entities", label=k, rows=b, owner=self.scope.owner, now=now
-                        ),
-                        tx.run("arcadedb/entity_vector_mirror", ids=[r["id"] for r in b]),
+                    lambda b=batch, k=kind: run(
+                        statement("entity_create_batch"), label=k, rows=b, type=k, now=now
                     )
                 )
             self.entities[kind].extend(rows)
@@ -257,17 +258,19 @@ def brute_force(m: Memory, world: World, vector: list[float], hops: int = 2) -> 
         if not frontier:
             break
         [row] = m.store.read(
-            "search_expand",
-            ids=frontier,
-            types=None,
-            prefer=[],
-            per_entity=PER_ENTITY,
-            vector=vector,
-            limit=EXPAND_LIMIT,
-            history=False,
-            as_of=None,
-            now=now_iso(),
-            **world.scope.narrow(),
+            query(
+                "search_expand",
+                ids=frontier,
+                types=None,
+                prefer=[],
+                per_entity=PER_ENTITY,
+                vector=vector,
+                limit=EXPAND_LIMIT,
+                history=False,
+                as_of=None,
+                now=now_iso(),
+                **world.scope.narrow(),
+            )
         )
         found += len(row["facts"])
         frontier = []
@@ -294,11 +297,8 @@ def settle_indexes(m: Memory) -> float:
     query each; seconds taken. ArcadeDB answers from the graph it last built plus a scan of
     the vectors written since, and rebuilds by itself once writes pause: a store that grew as
     a memory does is rarely in the state a bulk load of thousands of nodes leaves behind."""
-    if m.store._server is None:
-        return 0.0
     t0 = time.perf_counter()
-    for index in (m.store.dialect.entity_vector_index, m.store.dialect.episode_vector_index):
-        m.store._server.endpoint.sql(f"REBUILD INDEX `{index}`")
+    m.store.settle_indexes()
     m.search("settle", user_id=USER, limit=1)
     return time.perf_counter() - t0
 

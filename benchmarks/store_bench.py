@@ -4,7 +4,7 @@ Measures, in a temporary GRAPHMEM home of its own:
 
 1. bulk ``Memory.add_relation`` throughput (facts/s);
 2. ``Memory.get_all`` latency (p50/p95) for a user with ~1k current facts (page_size 100);
-3. owner-scoped semantic entity lookup (``graphmem.entity_search.similar_entities``) at 10k and
+3. owner-scoped semantic entity lookup (``graphmem.search.similar_entities``) at 10k and
    50k entities, for an owner holding 10% of them and one holding 1% (the rest spread over
    other owners), against (a) the brute-force Cypher scan the peers run (strategy "scan" alone:
    ``vector.similarity.cosine`` over every node of the owner, ORDER BY, LIMIT) and (b) an exact
@@ -49,14 +49,17 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from statements import statement  # noqa: E402
+
 from graphmem import Memory  # noqa: E402
-from graphmem.entity_search import (  # noqa: E402
+from graphmem.effects import run  # noqa: E402
+from graphmem.resolve import name_key  # noqa: E402
+from graphmem.search.entity_lookup import (  # noqa: E402
     INDEX_FIXED_MS,
     INDEX_MS_PER_CANDIDATE,
     SAFETY,
     EntitySearch,
 )
-from graphmem.resolve import name_key  # noqa: E402
 from graphmem.store.dialect import ENTITY_VECTOR_INDEX_OPTIONS  # noqa: E402
 from graphmem.times import now_iso  # noqa: E402
 
@@ -471,9 +474,8 @@ def write_entities(
             )
         for label, batch in sorted(by_label.items()):
             m.store.write(
-                lambda tx, label=label, batch=batch: (
-                    tx.run("entity_create_batch", label=label, rows=batch, type=label, now=now),
-                    tx.run("arcadedb/entity_vector_mirror", ids=[r["id"] for r in batch]),
+                lambda label=label, batch=batch: run(
+                    statement("entity_create_batch"), label=label, rows=batch, type=label, now=now
                 )
             )
         done = i + len(chunk)
@@ -492,9 +494,7 @@ def settle_index(m: Memory, probe: list[list[float]]) -> float:
     after the rebuild, for the 50k store's 10% owner).
     """
     search = EntitySearch(m.store)
-    if m.store._server is not None:
-        index = m.store.dialect.entity_vector_index
-        m.store._server.endpoint.sql(f"REBUILD INDEX `{index}`")
+    m.store.settle_indexes()
     _, first = timed(lambda: search.over_fetch("bench:nobody", probe[0], K, 200))
     for q in probe[1:]:
         search.over_fetch("bench:nobody", q, K, 200)

@@ -12,11 +12,7 @@ WHERE r.owner = $owner
 OPTIONAL MATCH (s)-[p]-(:Entity)
 WHERE p.memory_id = r.memory_id AND p.version = r.version - 1
 WITH r, s, o, head(collect(p.fact)) AS previous
-RETURN r {.*, embedding: null,
-         valid_from: toString(r.valid_from), valid_to: toString(r.valid_to),
-         recorded_at: toString(r.recorded_at), expired_at: toString(r.expired_at),
-         created_at: toString(r.created_at),
-         expiration_date: toString(r.expiration_date)} AS r, type(r) AS relationship,
+RETURN {{ fact_record(r) }} AS r, type(r) AS relationship,
        s {.id, .name, .type} AS source, o {.id, .name, .type} AS target, previous
 ORDER BY r.recorded_at, r.id
 LIMIT $limit

@@ -13,9 +13,5 @@ CREATE (s)-[r:__TYPE__ {
   episode_ids: $episode_ids, confidence: $confidence, metadata: $metadata,
   expiration_date: datetime($expiration_date), immutable: $immutable, embedding: $embedding
 }]->(o)
-RETURN r {.*, embedding: null,
-         valid_from: toString(r.valid_from), valid_to: toString(r.valid_to),
-         recorded_at: toString(r.recorded_at), expired_at: toString(r.expired_at),
-         created_at: toString(r.created_at),
-         expiration_date: toString(r.expiration_date)} AS r, type(r) AS relationship,
+RETURN {{ fact_record(r) }} AS r, type(r) AS relationship,
        s {.id, .name, .type} AS source, o {.id, .name, .type} AS target

@@ -6,20 +6,12 @@ MATCH (s:Entity {id: $entity_id})-[r]->(o:Entity)
 WHERE type(r) IN $out_types AND r.status = 'current' AND r.owner = $owner
   AND ($agent_id IS NULL OR r.agent_id = $agent_id)
   AND ($run_id IS NULL OR r.run_id = $run_id)
-RETURN r {.*, embedding: null,
-         valid_from: toString(r.valid_from), valid_to: toString(r.valid_to),
-         recorded_at: toString(r.recorded_at), expired_at: toString(r.expired_at),
-         created_at: toString(r.created_at),
-         expiration_date: toString(r.expiration_date)} AS r, type(r) AS relationship,
+RETURN {{ fact_record(r) }} AS r, type(r) AS relationship,
        s {.id, .name, .type} AS source, o {.id, .name, .type} AS target
 UNION ALL
 MATCH (s:Entity)-[r]->(o:Entity {id: $entity_id})
 WHERE type(r) IN $in_types AND r.status = 'current' AND r.owner = $owner
   AND ($agent_id IS NULL OR r.agent_id = $agent_id)
   AND ($run_id IS NULL OR r.run_id = $run_id)
-RETURN r {.*, embedding: null,
-         valid_from: toString(r.valid_from), valid_to: toString(r.valid_to),
-         recorded_at: toString(r.recorded_at), expired_at: toString(r.expired_at),
-         created_at: toString(r.created_at),
-         expiration_date: toString(r.expiration_date)} AS r, type(r) AS relationship,
+RETURN {{ fact_record(r) }} AS r, type(r) AS relationship,
        s {.id, .name, .type} AS source, o {.id, .name, .type} AS target

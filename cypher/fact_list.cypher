@@ -5,11 +5,7 @@ WHERE r.status = 'current' AND r.owner = $owner
   AND ($agent_id IS NULL OR r.agent_id = $agent_id)
   AND ($run_id IS NULL OR r.run_id = $run_id)
   AND (r.expiration_date IS NULL OR r.expiration_date > datetime($now))
-RETURN r {.*, embedding: null,
-         valid_from: toString(r.valid_from), valid_to: toString(r.valid_to),
-         recorded_at: toString(r.recorded_at), expired_at: toString(r.expired_at),
-         created_at: toString(r.created_at),
-         expiration_date: toString(r.expiration_date)} AS r, type(r) AS relationship,
+RETURN {{ fact_record(r) }} AS r, type(r) AS relationship,
        s {.id, .name, .type} AS source, o {.id, .name, .type} AS target
 ORDER BY r.recorded_at DESC, r.id
 SKIP $skip LIMIT $limit

@@ -14,11 +14,7 @@ WHERE r.owner = $owner AND r.status <> 'retracted'
         r.recorded_at <= datetime($known_at)
         AND ($as_of IS NOT NULL OR r.expired_at IS NULL OR r.expired_at > datetime($known_at))))
   AND (r.expiration_date IS NULL OR r.expiration_date > datetime(coalesce($as_of, $known_at)))
-RETURN r {.*, embedding: null,
-         valid_from: toString(r.valid_from), valid_to: toString(r.valid_to),
-         recorded_at: toString(r.recorded_at), expired_at: toString(r.expired_at),
-         created_at: toString(r.created_at),
-         expiration_date: toString(r.expiration_date)} AS r, type(r) AS relationship,
+RETURN {{ fact_record(r) }} AS r, type(r) AS relationship,
        s {.id, .name, .type} AS source, o {.id, .name, .type} AS target
 ORDER BY r.recorded_at DESC, r.id
 SKIP $skip LIMIT $limit

@@ -2,10 +2,6 @@
 // params: memory_id
 MATCH (s:Entity)-[r]->(o:Entity)
 WHERE r.memory_id = $memory_id
-RETURN r {.*, embedding: null,
-         valid_from: toString(r.valid_from), valid_to: toString(r.valid_to),
-         recorded_at: toString(r.recorded_at), expired_at: toString(r.expired_at),
-         created_at: toString(r.created_at),
-         expiration_date: toString(r.expiration_date)} AS r, type(r) AS relationship,
+RETURN {{ fact_record(r) }} AS r, type(r) AS relationship,
        s {.id, .name, .type} AS source, o {.id, .name, .type} AS target
 ORDER BY r.version

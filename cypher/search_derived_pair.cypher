@@ -24,15 +24,7 @@ WHERE type(a) = $first AND type(b) = $second AND a <> b AND y <> x
   AND (b.valid_from IS NULL OR a.valid_to IS NULL OR b.valid_from < a.valid_to)
 RETURN x {.id, .name, .type} AS source, y {.id, .name, .type} AS target,
        mid {.id, .name, .type} AS via,
-       a {.*, embedding: null,
-         valid_from: toString(a.valid_from), valid_to: toString(a.valid_to),
-         recorded_at: toString(a.recorded_at), expired_at: toString(a.expired_at),
-         created_at: toString(a.created_at),
-         expiration_date: toString(a.expiration_date)} AS first_fact,
-       b {.*, embedding: null,
-         valid_from: toString(b.valid_from), valid_to: toString(b.valid_to),
-         recorded_at: toString(b.recorded_at), expired_at: toString(b.expired_at),
-         created_at: toString(b.created_at),
-         expiration_date: toString(b.expiration_date)} AS second_fact
+       {{ fact_record(a) }} AS first_fact,
+       {{ fact_record(b) }} AS second_fact
 ORDER BY y.name, b.id
 LIMIT $limit

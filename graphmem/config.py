@@ -14,11 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from .errors import ConfigError
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
+    """A model that refuses unknown keys (a typo in a config or ontology file is an error)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class StoreConfig(_Strict):
+class StoreConfig(Strict):
     """Where the graph lives: the embedded ArcadeDB (default) or a Neo4j server."""
 
     uri: str | None = Field(None, description="bolt:// or neo4j:// URI; None = embedded store")
@@ -30,7 +32,7 @@ class StoreConfig(_Strict):
     write_retries: int = Field(5, ge=0, le=50)
 
 
-class EmbedderConfig(_Strict):
+class EmbedderConfig(Strict):
     """Which embedding model turns names and facts into vectors."""
 
     provider: Literal["minilm", "openai", "hashing"] = "minilm"
@@ -40,7 +42,7 @@ class EmbedderConfig(_Strict):
     dimensions: int | None = Field(None, ge=8, le=8192)
 
 
-class LLMConfig(_Strict):
+class LLMConfig(Strict):
     """An OpenAI-compatible chat endpoint for the LLM extractor (OpenAI, Ollama, vLLM...)."""
 
     model: str = "gpt-4o-mini"
@@ -53,7 +55,7 @@ class LLMConfig(_Strict):
     timeout: float = Field(60.0, gt=0)
 
 
-class MemoryConfig(_Strict):
+class MemoryConfig(Strict):
     """Everything a `Memory` needs; every field has a working default."""
 
     store: StoreConfig = Field(default_factory=StoreConfig)

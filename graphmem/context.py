@@ -3,28 +3,45 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .config import MemoryConfig
+from .effects import Query, Rows, Steps
 from .embeddings import Embedder
-from .entity_search import EntitySearch
 from .extraction import Extraction, Extractor, make_extractor
 from .messages import Message
 from .ontology import Ontology
 from .store.dialect import Dialect
 
 
+class EntityLookup(Protocol):
+    """The owner-scoped entity lookup the operations use: `graphmem.search.EntitySearch`,
+    named here by what it does so that this module, which every operation imports, does not
+    import the search package (whose operations import it)."""
+
+    def similar_steps(
+        self, owner: str, vector: Sequence[float], k: int = 10
+    ) -> Steps[list[dict[str, Any]]]: ...
+
+    def plan_steps(self, owner: str, k: int = 10) -> Steps[Any]: ...
+
+    def first_query(self, plan: Any, owner: str, vector: Sequence[float], k: int) -> Query: ...
+
+    def finish_steps(self, plan: Any, first: Query, rows: Rows) -> Steps[Any]: ...
+
+
 @dataclass
 class Context:
-    """Shared by `Memory` and `AsyncMemory`; the operations in `writes`, `reads` and
-    `retrieval` take it as their first argument."""
+    """Shared by `Memory` and `AsyncMemory`; the operations in `writes`, `reads`, `search`,
+    ... take it as their first argument."""
 
     config: MemoryConfig
     ontology: Ontology
     embedder: Embedder
     dialect: Dialect
-    entity_search: EntitySearch | None = field(default=None, repr=False)  # owner-scoped lookup
+    entity_search: EntityLookup | None = field(default=None, repr=False)
     _extractor: Extractor | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -2,8 +2,9 @@
 
 Every public operation of `Memory` / `AsyncMemory` is a generator that *yields* what it needs
 (a read, a write transaction, a CPU-bound computation) and receives the answer, instead of
-calling the store. `run_sync` answers with the blocking driver, `run_async` with the async one,
-so the logic of an operation exists in one place (the "sans-I/O" style of h11 or hyper).
+calling the store. `graphmem.store.drivers` answers them with the blocking or the asyncio
+driver, so the logic of an operation exists in one place (the "sans-I/O" style of h11). This
+module names no I/O and imports nothing else of graphmem.
 
 Inside a write transaction the generator yields `Query` steps only; the transaction function
 is called anew on every retry, so it must not keep state between attempts.
@@ -15,15 +16,9 @@ is called anew on every retry, so it must not keep state between attempts.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
-
-if TYPE_CHECKING:
-    from .store.async_store import AsyncGraphStore
-    from .store.graph_store import GraphStore, Tx
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 Rows = list[dict[str, Any]]
@@ -55,7 +50,7 @@ class ReadAll:
 
 @dataclass(frozen=True)
 class RawRead:
-    """Run caller-supplied Cypher (checked by `graphmem.readonly`) in a read transaction."""
+    """Run caller-supplied Cypher (checked by `graphmem.search.readonly`) in a read transaction."""
 
     text: str
     params: dict[str, Any] = field(default_factory=dict)
@@ -84,7 +79,7 @@ TxSteps = Generator[Query, Rows, T]
 def query(
     name: str, /, *, rel_type: str | None = None, label: str | None = None, **params: Any
 ) -> Query:
-    """Build a `Query` the way `Tx.run` is called."""
+    """Build a `Query` the way `run` and `read` are called."""
     return Query(name, params, rel_type, label)
 
 
@@ -135,55 +130,6 @@ def compute(fn: Callable[..., T], *args: Any) -> Steps[T]:
     return value  # type: ignore[no-any-return]
 
 
-def run_sync(steps: Steps[T], store: GraphStore) -> T:
-    """Drive an operation with the blocking driver."""
-    value: Any = None
-    error: Exception | None = None
-    while True:
-        done, step = resume(steps, value, error)
-        if done:
-            return step  # type: ignore[no-any-return]
-        value, error = None, None
-        try:
-            if isinstance(step, Read):
-                q = step.query
-                value = store.read(q.name, rel_type=q.rel_type, label=q.label, **q.params)
-            elif isinstance(step, ReadAll):
-                value = store.read_all(step.queries)
-            elif isinstance(step, RawRead):
-                value = store.read_raw(step.text, step.params)
-            elif isinstance(step, Write):
-                value = store.write(partial(_tx_sync, step.work))
-            else:
-                value = step.fn(*step.args)
-        except Exception as exc:  # handed to the operation, which may handle or re-raise it
-            error = exc
-
-
-async def run_async(steps: Steps[T], store: AsyncGraphStore) -> T:
-    """Drive an operation with the asyncio driver; computations go to a worker thread."""
-    value: Any = None
-    error: Exception | None = None
-    while True:
-        done, step = resume(steps, value, error)
-        if done:
-            return step  # type: ignore[no-any-return]
-        value, error = None, None
-        try:
-            if isinstance(step, Read):
-                value = await store.read(step.query)
-            elif isinstance(step, ReadAll):
-                value = list(await asyncio.gather(*(store.read(q) for q in step.queries)))
-            elif isinstance(step, RawRead):
-                value = await store.read_raw(step.text, step.params)
-            elif isinstance(step, Write):
-                value = await store.write(step.work)
-            else:
-                value = await asyncio.to_thread(step.fn, *step.args)
-        except Exception as exc:
-            error = exc
-
-
 def resume(
     steps: Generator[Any, Any, Any], value: Any, error: Exception | None = None
 ) -> tuple[bool, Any]:
@@ -193,13 +139,3 @@ def resume(
         return False, steps.throw(error) if error is not None else steps.send(value)
     except StopIteration as stop:
         return True, stop.value
-
-
-def _tx_sync(work: Callable[[], TxSteps[T]], tx: Tx) -> T:
-    steps = work()
-    rows: Rows | None = None
-    while True:
-        done, q = resume(steps, rows)
-        if done:
-            return q  # type: ignore[no-any-return]
-        rows = tx.run(q.name, rel_type=q.rel_type, label=q.label, **q.params)

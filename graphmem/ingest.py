@@ -35,6 +35,7 @@ from typing import Any
 from tqdm import tqdm
 
 from . import writes
+from .checks import check_int
 from .context import Context
 from .effects import Steps, compute, read
 from .errors import GraphmemError, ValidationError
@@ -98,8 +99,7 @@ def ingest(
     (ADD/UPDATE/DELETE/NOOP) and the scopes touched. `progress=None` shows a bar only when
     stderr is a terminal. Re-running with the same input stores nothing twice.
     """
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValidationError("batch_size must be a positive integer")
+    check_int("batch_size", batch_size, 1)
     items: list[Item] = yield from compute(
         load_items, source, format, {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
     )

@@ -1,8 +1,8 @@
 """`Memory` and `AsyncMemory`: the public API (mem0-compatible where the concepts match).
 
-Both expose the same operations, each written once in `writes`, `reads` and `retrieval` as
-an effect generator (see `graphmem.effects`): `Memory` runs it with the blocking driver,
-`AsyncMemory` with the driver's asyncio API.
+Both expose the same operations, each written once in `writes`, `reads`, `search`, ... as an
+effect generator (see `graphmem.effects`): `Memory` runs it with the blocking driver,
+`AsyncMemory` with the asyncio one (`graphmem.store.drivers`).
 
 >>> with Memory() as m:  # doctest: +SKIP
 ...     m.add("I work at Acme", user_id="ida")
@@ -17,16 +17,18 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from . import forget, merge, reads, retrieval, transfer, writes
+from . import forget, merge, reads, transfer, writes
 from . import ingest as _ingest
+from . import search as retrieval
 from .config import MemoryConfig
 from .context import Context
-from .effects import Steps, run_async, run_sync
+from .effects import Steps
 from .embeddings import make_embedder
-from .entity_search import searcher
 from .extraction import Extractor
 from .ontology import load_ontology
+from .search import searcher
 from .store.async_store import AsyncGraphStore
+from .store.drivers import run_async, run_sync
 from .store.graph_store import GraphStore
 
 P = ParamSpec("P")
@@ -60,6 +62,11 @@ class _Base:
         )
 
     @property
+    def context(self) -> Context:
+        """What every operation is given: configuration, ontology, embedder, extractor."""
+        return self._ctx
+
+    @property
     def extractor(self) -> Extractor:
         """The configured extractor, built on first use (spaCy or the LLM client)."""
         return self._ctx.extractor
@@ -78,7 +85,7 @@ class _Base:
 def _sync(op: Op[P, T]) -> Callable[Concatenate[Memory, P], T]:
     @functools.wraps(op)
     def method(self: Memory, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return run_sync(op(self._ctx, *args, **kwargs), self.store)
+        return self.run(op(self._ctx, *args, **kwargs))
 
     return method
 
@@ -86,7 +93,7 @@ def _sync(op: Op[P, T]) -> Callable[Concatenate[Memory, P], T]:
 def _async(op: Op[P, T]) -> Callable[Concatenate[AsyncMemory, P], Coroutine[Any, Any, T]]:
     @functools.wraps(op)
     async def method(self: AsyncMemory, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return await run_async(op(self._ctx, *args, **kwargs), self.astore)
+        return await self.run(op(self._ctx, *args, **kwargs))
 
     return method
 
@@ -112,6 +119,10 @@ class Memory(_Base):
     ingest = _sync(_ingest.ingest)
     export = _sync(transfer.export)
     import_ = _sync(transfer.import_)
+
+    def run(self, steps: Steps[T]) -> T:
+        """Run an operation's steps (e.g. ``writes.add(m.context, ...)``) on this store."""
+        return run_sync(steps, self.store)
 
     def close(self) -> None:
         """Close the connection; the embedded server stops when its last user closes."""
@@ -150,6 +161,10 @@ class AsyncMemory(_Base):
     ingest = _async(_ingest.ingest)
     export = _async(transfer.export)
     import_ = _async(transfer.import_)
+
+    async def run(self, steps: Steps[T]) -> T:
+        """Run an operation's steps on this store (see `Memory.run`)."""
+        return await run_async(steps, self.astore)
 
     async def close(self) -> None:
         """Close both connections; the embedded server stops when its last user closes."""

@@ -45,7 +45,6 @@ def merge_entities(
             for name in ("entity_move_out", "entity_move_in"):
                 yield from run(name, rel_type=rel_type, from_id=gone["id"], to_id=kept["id"])
         yield from run("entity_absorb", from_id=gone["id"], to_id=kept["id"], now=now)
-        yield from run("arcadedb/entity_vector_drop", ids=[gone["id"]])
         closed = yield from _dedupe(ctx, scope, kept["id"], types, now)
         return {"id": kept["id"], "name": kept["name"], "merged": gone["name"], "closed": closed}
 

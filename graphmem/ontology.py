@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
+from .config import Strict
 from .errors import ConfigError, InvalidNameError
 from .resources import resource_dir
 
@@ -26,8 +27,8 @@ RESERVED_LABELS = frozenset({"Entity", "Episode", "EntityVector"})  # EntityVect
 DEFAULT_ENTITY_TYPE = "Thing"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(Strict):
+    model_config = ConfigDict(frozen=True)  # and no unknown keys, as every config model
 
 
 class EntityType(_Strict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import records
+from .checks import check_int
 from .context import Context
 from .effects import Steps, read
 from .errors import NotFoundError, ValidationError
@@ -39,13 +40,8 @@ def get_all(
     what the memory believed at `known_at` about the world at `as_of`.
     """
     scope = Scope.of(user_id, agent_id, run_id)
-    if (
-        not isinstance(page, int)
-        or page < 1
-        or not isinstance(page_size, int)
-        or not (1 <= page_size <= 10_000)
-    ):
-        raise ValidationError("page must be >= 1 and page_size in 1..10000")
+    check_int("page", page, 1)
+    check_int("page_size", page_size, 1, 10_000)
     if filters is not None:
         validate_filters(filters)
     skip, limit = (page - 1) * page_size, page_size
@@ -80,8 +76,7 @@ def changes(
     start, end = to_iso(since, "since"), to_iso(until, "until")
     if start is None:
         raise ValidationError("since is required (a datetime or ISO 8601 text)")
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100_000:
-        raise ValidationError("limit must be an integer in 1..100000")
+    check_int("limit", limit, 1, 100_000)
     rows = yield from read("fact_changes", since=start, until=end, limit=limit, **scope.narrow())
     events = records.changes(rows, start, end)
     return {"results": events[:limit]}

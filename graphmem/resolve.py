@@ -209,7 +209,6 @@ def entity_id(
         embedding=list(vector) or None,  # None: a name known before the write, gone since
         now=now,
     )
-    yield from run("arcadedb/entity_vector_mirror", ids=[new_id])
     return new_id
 
 

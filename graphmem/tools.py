@@ -8,10 +8,11 @@ OpenAI tools API; `call(name, arguments)` (or `await acall(...)` with an `AsyncM
 one and returns a JSON-serializable result.
 
 The common loop is `recall(user_message)` before replying (a short text of the relevant
-memories to put in the prompt) and `remember(user_message, reply)` after it.
-`run_openai_turn` is a complete chat turn with the OpenAI Python client (any
-OpenAI-compatible server): it sends the tools, runs the calls the model makes, and returns
-the final answer.
+memories to put in the prompt) and `remember(user_message, reply)` after it. Each tool is
+written once as an operation's steps (`graphmem.effects`), run by the memory's own driver
+(`Memory.run` / `AsyncMemory.run`). `run_openai_turn` is a complete chat turn with the OpenAI
+Python client (any OpenAI-compatible server): it sends the tools, runs the calls the model
+makes, and returns the final answer.
 
 >>> tools = MemoryTools(memory, user_id="alice")  # doctest: +SKIP
 >>> tools.call("add_memory", {"text": "I moved to Berlin"})  # doctest: +SKIP
@@ -20,16 +21,13 @@ the final answer.
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
 from typing import Any
 
-from .effects import resume
+from . import search, writes
+from .checks import check_int
+from .effects import Steps
 from .errors import GraphmemError, NotFoundError, ValidationError
 from .scope import Scope
-
-# One memory call a tool needs: (method name, positional args, keyword args).
-_Call = tuple[str, tuple[Any, ...], dict[str, Any]]
-_ToolSteps = Generator[_Call, Any, Any]
 
 SEARCH_MEMORY = {
     "name": "search_memory",
@@ -119,38 +117,14 @@ class MemoryTools:
         """Run one tool with a `Memory`. Bad arguments and unknown names give an
         ``{"error": ...}`` result the model can read, instead of an exception."""
         try:
-            steps = self._steps(name, arguments)
-            value: Any = None
-            error: GraphmemError | None = None
-            while True:
-                done, step = resume(steps, value, error)
-                if done:
-                    return step
-                method, args, kwargs = step
-                value, error = None, None
-                try:
-                    value = getattr(self.memory, method)(*args, **kwargs)
-                except GraphmemError as exc:  # handed to the tool, which may answer it
-                    error = exc
+            return self.memory.run(self._steps(name, arguments))
         except GraphmemError as exc:
             return {"error": str(exc)}
 
     async def acall(self, name: str, arguments: str | dict[str, Any] | None = None) -> Any:
         """`call` for an `AsyncMemory`."""
         try:
-            steps = self._steps(name, arguments)
-            value: Any = None
-            error: GraphmemError | None = None
-            while True:
-                done, step = resume(steps, value, error)
-                if done:
-                    return step
-                method, args, kwargs = step
-                value, error = None, None
-                try:
-                    value = await getattr(self.memory, method)(*args, **kwargs)
-                except GraphmemError as exc:  # handed to the tool, which may answer it
-                    error = exc
+            return await self.memory.run(self._steps(name, arguments))
         except GraphmemError as exc:
             return {"error": str(exc)}
 
@@ -176,10 +150,7 @@ class MemoryTools:
     def remember(self, user_message: str, reply: str | None = None) -> Any:
         """After replying: store the user's message (and the reply, for context) and return
         the fact events."""
-        messages = [{"role": "user", "content": user_message, "name": self.speaker}]
-        if reply:
-            messages.append({"role": "assistant", "content": reply})
-        return self.memory.add(messages, **self.scope.ids())
+        return self.memory.run(self._remember(user_message, reply))
 
     async def arecall(self, message: str, limit: int | None = None) -> str:
         """`recall` for an `AsyncMemory`."""
@@ -188,14 +159,17 @@ class MemoryTools:
 
     async def aremember(self, user_message: str, reply: str | None = None) -> Any:
         """`remember` for an `AsyncMemory`."""
-        messages = [{"role": "user", "content": user_message, "name": self.speaker}]
-        if reply:
-            messages.append({"role": "assistant", "content": reply})
-        return await self.memory.add(messages, **self.scope.ids())
+        return await self.memory.run(self._remember(user_message, reply))
 
     # -- the tools, written once as steps ------------------------------------------------------
 
-    def _steps(self, name: str, arguments: str | dict[str, Any] | None) -> _ToolSteps:
+    def _remember(self, user_message: str, reply: str | None) -> Steps[dict[str, Any]]:
+        messages = [{"role": "user", "content": user_message, "name": self.speaker}]
+        if reply:
+            messages.append({"role": "assistant", "content": reply})
+        return (yield from writes.add(self.memory.context, messages, **self.scope.ids()))
+
+    def _steps(self, name: str, arguments: str | dict[str, Any] | None) -> Steps[Any]:
         args = _arguments(name, arguments)
         if name == "search_memory":
             return self._search(args)
@@ -207,12 +181,12 @@ class MemoryTools:
             f"unknown tool {name!r}; the memory tools are search_memory, add_memory, get_entity"
         )
 
-    def _search(self, args: dict[str, Any]) -> _ToolSteps:
+    def _search(self, args: dict[str, Any]) -> Steps[dict[str, Any]]:
         query = _text(args, "query")
-        limit = args.get("limit", self.limit)
-        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 50:
-            raise ValidationError("limit must be an integer from 1 to 50")
-        found = yield ("search", (query,), {**self.scope.ids(), "limit": limit})
+        limit = check_int("limit", args.get("limit", self.limit), 1, 50)
+        found = yield from search.search(
+            self.memory.context, query, **self.scope.ids(), limit=limit
+        )
         return {
             "memories": [
                 {
@@ -226,10 +200,10 @@ class MemoryTools:
             ]
         }
 
-    def _add(self, args: dict[str, Any]) -> _ToolSteps:
+    def _add(self, args: dict[str, Any]) -> Steps[dict[str, Any]]:
         text = _text(args, "text")
         message = {"role": "user", "content": text, "name": self.speaker}
-        result = yield ("add", (message,), self.scope.ids())
+        result = yield from writes.add(self.memory.context, message, **self.scope.ids())
         return {
             "stored": [
                 {"event": e.get("event"), "memory": e.get("memory"), "id": e.get("id")}
@@ -237,10 +211,12 @@ class MemoryTools:
             ]
         }
 
-    def _entity(self, args: dict[str, Any]) -> _ToolSteps:
+    def _entity(self, args: dict[str, Any]) -> Steps[dict[str, Any]]:
         name = _text(args, "name")
         try:
-            found = yield ("neighbors", (name,), {**self.scope.ids(), "hops": 1})
+            found = yield from search.neighbors(
+                self.memory.context, name, **self.scope.ids(), hops=1
+            )
         except NotFoundError:
             return {"entity": None, "facts": [], "message": f"nothing is known about {name!r}"}
         entity = found.get("entity") or {}

@@ -259,7 +259,6 @@ def delete_all(
         "episodes": (yield from _erase("scope_erase_episodes", **scope.narrow())),
         "entities": (yield from _erase("scope_erase_orphans", owner=scope.owner)),
     }
-    yield from _erase("arcadedb/entity_vector_prune", owner=scope.owner)
     return {"message": f"Erased {scope.owner}'s memories", "deleted": counts}
 
 
@@ -269,7 +268,6 @@ def reset(ctx: Context) -> Steps[dict[str, Any]]:
         "entities": (yield from _erase("reset_label", label="Entity")),
         "episodes": (yield from _erase("reset_label", label="Episode")),
     }
-    yield from _erase("arcadedb/entity_vector_reset")
     return {"message": "graphmem data erased", "deleted": counts}
 
 

@@ -2,6 +2,11 @@
 
 By default the embedded ArcadeDB is started in a temporary folder (over Bolt, exactly as
 users run it). With NEO4J_URI set, the same integration tests run against that Neo4j server.
+
+Two tiers (`tests/helpers/tiers.py`): every test that uses the server (through `server`,
+`memory`, `config` or `store_home`, or marked `store` because it starts one itself) is in the
+`store` tier; `pytest -m "not store"` runs the rest, the pure logic, with no JVM, and fails if
+one of those tests starts a graph server anyway.
 """
 
 from __future__ import annotations
@@ -13,10 +18,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import neo4j
 import pytest
 
 from graphmem import Memory
 from graphmem.store.embedded import stop_all
+
+from .helpers import tiers
+from .helpers.raw import open_raw_session
 
 # A deterministic embedder with the production size, so the store's vector indexes are the
 # same shape as with MiniLM and tests can share one server.
@@ -63,13 +72,27 @@ def memory(server: Memory, config: dict[str, Any]) -> Iterator[Memory]:
 
 
 @pytest.fixture
+def raw_session(memory: Memory) -> Iterator[neo4j.Session]:
+    """A Bolt session of its own on `memory`'s database, for raw Cypher that graphmem would
+    never run (foreign nodes, hand edits); auto-commit queries."""
+    with open_raw_session(memory.store) as session:
+        yield session
+
+
+@pytest.fixture
 def user() -> str:
     """A user id no other test uses, so tests never see each other's data."""
     return f"u-{uuid.uuid4().hex[:10]}"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    tiers.install(config)  # the `store` tier and the guard of the fast one
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    session.config.stash[_EXIT_STATUS] = int(exitstatus)
+    # session.exitstatus, not exitstatus: the tier guard may have failed the run
+    session.config.stash[_EXIT_STATUS] = int(session.exitstatus)
 
 
 @pytest.hookimpl(trylast=True)

@@ -14,6 +14,8 @@ import yaml
 
 from graphmem import Memory
 
+pytestmark = pytest.mark.store  # `graphmem` child processes, which open the store
+
 
 @pytest.fixture
 def cli(server: Memory, config: dict[str, Any], tmp_path: Path):

@@ -10,9 +10,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from graphmem import Memory
+
+pytestmark = pytest.mark.store  # `graphmem` child processes, which open the store
 
 
 def _cli(config: dict[str, Any], tmp_path: Path):

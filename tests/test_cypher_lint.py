@@ -1,5 +1,9 @@
 """Every ``cypher/**/*.cypher`` file is valid Neo4j 5 Cypher: the suite's proof of compatibility.
 
+Statements are linted as the store runs them: with their ``{{ part(var) }}`` includes expanded
+(``cypher/parts/`` holds fragments, linted inside the statements that include them). The
+benchmarks' own statements (``benchmarks/cypher/``) are linted the same way.
+
 Each file is checked by Neo4j's own Cypher front end (``@neo4j-cypher/language-support``, run
 by ``tests/cypher_lint/lint.mjs`` under node) with exactly the parameters its ``// params:``
 header declares, and must produce no diagnostic at all (errors and deprecation warnings alike).
@@ -20,8 +24,12 @@ from pathlib import Path
 
 import pytest
 
+from graphmem.store.queries import include_parts, load
+
 ROOT = Path(__file__).resolve().parent.parent
 CYPHER_DIR = ROOT / "cypher"
+BENCH_CYPHER_DIR = ROOT / "benchmarks" / "cypher"
+PARTS_DIR = CYPHER_DIR / "parts"
 LINT_DIR = ROOT / "tests" / "cypher_lint"
 FIXTURES = ROOT / "tests" / "fixtures"
 BROKEN_DIR = FIXTURES / "cypher_broken"
@@ -115,7 +123,7 @@ def require_linter() -> str:
 def lint(paths: tuple[Path, ...]) -> dict[Path, Checked]:
     """Checks every file, running Neo4j's front end once over all of them."""
     node = require_linter()
-    texts = {p: p.read_text(encoding="utf-8") for p in paths}
+    texts = {p: include_parts(p.read_text(encoding="utf-8"), PARTS_DIR) for p in paths}
     checked = {p: check_text(p, text) for p, text in texts.items()}
     request = [
         {"path": str(p), "text": texts[p], "params": c.declared or []} for p, c in checked.items()
@@ -144,13 +152,23 @@ def lint(paths: tuple[Path, ...]) -> dict[Path, Checked]:
 @functools.lru_cache(maxsize=1)
 def lint_all() -> dict[Path, Checked]:
     """The project's files and the fixtures, linted in one node run shared by the tests."""
-    paths = [*CYPHER_DIR.rglob("*.cypher"), *BROKEN_DIR.glob("*.cypher"), *OK_DIR.glob("*.cypher")]
+    statements = [p for p in CYPHER_DIR.rglob("*.cypher") if not p.is_relative_to(PARTS_DIR)]
+    paths = [
+        *statements,
+        *BENCH_CYPHER_DIR.rglob("*.cypher"),
+        *BROKEN_DIR.glob("*.cypher"),
+        *OK_DIR.glob("*.cypher"),
+    ]
     return lint(tuple(sorted(paths)))
 
 
 def test_every_cypher_file_is_valid_neo4j5() -> None:
     """Every cypher/**/*.cypher file has a correct header and zero linter diagnostics."""
-    project = {p: c for p, c in lint_all().items() if p.is_relative_to(CYPHER_DIR)}
+    project = {
+        p: c
+        for p, c in lint_all().items()
+        if p.is_relative_to(CYPHER_DIR) or p.is_relative_to(BENCH_CYPHER_DIR)
+    }
     assert project, f"no .cypher files found under {CYPHER_DIR}"
     failures = [line for c in project.values() for line in c.failures()]
     assert not failures, "Cypher lint failures:\n" + "\n".join(failures)
@@ -180,3 +198,32 @@ def test_header_and_param_checks() -> None:
     assert unused.problems == ["params declared but not used: ['b']"]
     prefixed = check_text(Path("x.cypher"), "// params: none\nCYPHER 25 RETURN 1")
     assert prefixed.problems and "version prefix" in prefixed.problems[0]
+
+
+def test_engine_variants_declare_the_base_statements_params() -> None:
+    """An engine variant (cypher/<engine>/<name>.cypher beside a cypher/<name>.cypher) takes
+    exactly the parameters of the statement it replaces, so callers never name an engine."""
+    variants = [
+        p
+        for folder in (CYPHER_DIR, BENCH_CYPHER_DIR)
+        for p in (folder / "arcadedb").glob("*.cypher")
+        if (folder / p.name).is_file()
+    ]
+    assert any(p.stem == "entity_create" for p in variants)
+    for path in variants:
+        base = path.parent.parent / path.name
+        name = path.stem if base.parent == CYPHER_DIR else str(base)
+        assert load(name, "arcadedb").text == include_parts(path.read_text("utf-8"), PARTS_DIR)
+        assert load(name, "arcadedb").params == load(name).params
+        assert load(name, "neo4j").text == load(name).text
+
+
+def test_every_included_part_exists_and_is_used() -> None:
+    """Each fragment in cypher/parts/ is included somewhere, and no statement still holds an
+    unexpanded include after loading."""
+    texts = [p.read_text("utf-8") for p in CYPHER_DIR.rglob("*.cypher")]
+    for part in PARTS_DIR.glob("*.cypher"):
+        assert any("{{ " + part.stem + "(" in t for t in texts), f"{part.name} is unused"
+    for path in CYPHER_DIR.rglob("*.cypher"):
+        if not path.is_relative_to(PARTS_DIR):
+            assert "{{" not in include_parts(path.read_text("utf-8"), PARTS_DIR), path

@@ -43,7 +43,7 @@ def test_async_memory_concurrent_adds_and_searches_never_mix(config: dict, user:
 
     async def main() -> dict[str, Any]:
         async with AsyncMemory(config) as m:
-            assert isinstance(m.astore._driver, neo4j.AsyncDriver)
+            assert isinstance(m.astore.driver, neo4j.AsyncDriver)
 
             def no_sync(*args: Any, **kwargs: Any) -> Any:
                 raise AssertionError("the blocking driver was used by an AsyncMemory call")
@@ -306,7 +306,7 @@ def test_openai_tools_loop_against_a_scripted_server(memory: Memory, user: str) 
 def test_show_draws_a_png(memory: Memory, user: str, tmp_path: Path) -> None:
     from PIL import Image
 
-    from graphmem.show import show
+    from graphmem.cli.picture import show
 
     memory.add_relation("Ida", "WORKS_AT", "Acme", user_id=user)
     memory.add_relation("Ida", "LIVES_IN", "Porto", user_id=user)

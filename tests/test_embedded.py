@@ -15,7 +15,12 @@ import pytest
 from graphmem import ConfigError, Memory
 from graphmem.scope import Scope
 
-pytestmark = pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")), reason="embedded store only")
+from .helpers.raw import open_raw_session
+
+pytestmark = [
+    pytest.mark.store,  # some tests open stores of their own, or start child processes that do
+    pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")), reason="embedded store only"),
+]
 
 HASHING = {"provider": "hashing", "dimensions": 384}
 
@@ -111,7 +116,7 @@ def test_data_survives_close_and_reopen(server: Memory, tmp_path: Path) -> None:
 def test_fact_embeddings_are_float_arrays(server: Memory) -> None:
     """The ontology's relation types declare `embedding` as ARRAY_OF_FLOATS on ArcadeDB
     (search's cosine over a list of doubles cost ~3x more), and facts read back the same."""
-    types = server.store._server.endpoint.sql("SELECT name, properties FROM schema:types")
+    types = server.store.sql("SELECT name, properties FROM schema:types")
     declared = {
         t["name"]: {p["name"]: p["type"] for p in t["properties"]}
         for t in types
@@ -149,7 +154,7 @@ def test_entity_vectors_are_mirrored_for_the_one_graph_lookup(
     """ArcadeDB searches an index on Entity as one vector graph per label, so the entity
     lookup uses the EntityVector mirror (one graph): every write keeps it in step, erases take
     it along, and a store whose mirror is off (older, or edited by hand) is fixed on opening."""
-    from graphmem.entity_search import EntitySearch
+    from graphmem.search import EntitySearch
 
     config: dict[str, Any] = {"store": {"home": str(tmp_path / "mirror")}, "embedder": HASHING}
     with Memory(config) as m:
@@ -167,20 +172,19 @@ def test_entity_vectors_are_mirrored_for_the_one_graph_lookup(
         assert _mirrored(m, "b") and len(_vectors(m, "EntityVector", "b")) == 2
         m.delete_all(user_id="b")
         assert _vectors(m, "EntityVector", "b") == {} and _mirrored(m, "a")
-        with m.store._driver.session(database=m.store.database) as session:  # by hand
+        with open_raw_session(m.store) as session:  # by hand
             session.run(
                 "MATCH (v:EntityVector {owner: 'user:a'}) WITH v LIMIT 2 DELETE v"
             ).consume()
             session.run("CREATE (:EntityVector {id: 'gone', owner: 'user:a'})").consume()
         assert not _mirrored(m, "a")
-        endpoint = m.store._server.endpoint  # as a store made before the mirror indexed it
-        endpoint.sql(
+        m.store.sql(  # as a store made before the mirror indexed it
             "CREATE INDEX ON Entity (embedding) LSM_VECTOR "
             "METADATA {dimensions: 384, similarity: 'COSINE'}"
         )
     with Memory(config) as m:
         assert _mirrored(m, "a")
-        indexes = {i["name"] for i in m.store._server.endpoint.sql("SELECT FROM schema:indexes")}
+        indexes = {i["name"] for i in m.store.sql("SELECT FROM schema:indexes")}
         assert "EntityVector[embedding]" in indexes and "Entity[embedding]" not in indexes
         m.reset()
         assert m.store.read_raw("MATCH (v:EntityVector) RETURN count(v) AS c", {}) == [{"c": 0}]

@@ -1,4 +1,4 @@
-"""Owner-scoped semantic entity lookup (`graphmem.entity_search`) against the real graph server.
+"""Owner-scoped semantic entity lookup (`graphmem.search.entity_lookup`) on the real server.
 
 Checks, on a dataset big enough to take the vector-index path: only the owner's entities ever
 come back; an exact-name query finds that entity first; the scan (small owner) and the index
@@ -18,10 +18,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from benchmarks.statements import statement
 from graphmem import Memory, ValidationError
-from graphmem.entity_search import EntitySearch, plan_for, searcher, similar_entities
+from graphmem.effects import run
 from graphmem.resolve import name_key
 from graphmem.scope import Scope
+from graphmem.search.entity_lookup import EntitySearch, plan_for, searcher, similar_entities
 from graphmem.times import now_iso
 
 K = 10
@@ -100,9 +102,8 @@ def write_owner(m: Memory, owner: str, names: list[tuple[str, str]]) -> Owner:
         for start in range(0, len(rows), 500):
             batch = rows[start : start + 500]
             m.store.write(
-                lambda tx, batch=batch, label=label: (
-                    tx.run("entity_create_batch", label=label, rows=batch, type=label, now=now),
-                    tx.run("arcadedb/entity_vector_mirror", ids=[r["id"] for r in batch]),
+                lambda batch=batch, label=label: run(
+                    statement("entity_create_batch"), label=label, rows=batch, type=label, now=now
                 )
             )
     return Owner(owner, ids, [n for n, _ in names], np.asarray(vectors, dtype=np.float32))
@@ -163,7 +164,7 @@ def test_public_api_entities_are_owner_scoped(memory: Memory, user: str) -> None
         return {
             row["id"]
             for n in names
-            for row in memory.store.read("entity_find", owner=owner, name_key=name_key(n))
+            for row in memory.store.read(query("entity_find", owner=owner, name_key=name_key(n)))
         }
 
     my_ids = ids(mine, ["Alice Smith", "Bob Jones", "Acme Robotics"])

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from graphmem import Memory
+from graphmem.effects import query
 from graphmem.errors import ExtractionError
 
 from .openai_stub import openai_server
@@ -97,7 +98,7 @@ def test_malformed_output_is_repaired_once_then_fails_with_nothing_written(
             m.add({"role": "user", "content": "I live in Oslo.", "name": "Maya"}, user_id=user)
         assert len(received) == 2  # the call and one repair
         assert m.get_all(user_id=user)["results"] == []
-        rows = m.store.read("episode_find", id="none", owner=f"user:{user}")
+        rows = m.store.read(query("episode_find", id="none", owner=f"user:{user}"))
         assert rows == []
         assert m.delete_all(user_id=user)["deleted"]["episodes"] == 0  # no episode either
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import neo4j
 import pytest
 
 from graphmem import InvalidNameError, Memory, NotFoundError, ScopeError, ValidationError
+from graphmem.effects import query
 
 
 def facts(m: Memory, **scope: str) -> set[tuple[str, str, str]]:
@@ -139,7 +141,7 @@ def test_bad_relation_type_is_rejected_and_nothing_written(memory: Memory, user:
     with pytest.raises(InvalidNameError):
         memory.add_relation("Hal", "KNOWS", "Ivy", user_id=user, object_type="Person:Admin")
     assert facts(memory, user_id=user) == set()
-    rows = memory.store.read("entity_find", owner=f"user:{user}", name_key="hal")
+    rows = memory.store.read(query("entity_find", owner=f"user:{user}", name_key="hal"))
     assert rows == []  # no entity was created either
 
 
@@ -204,20 +206,15 @@ def test_results_are_mem0_shaped_json(memory: Memory, user: str) -> None:
     json.dumps(memory.get_all(user_id=user))
 
 
-def test_reset_leaves_foreign_nodes(memory: Memory, user: str) -> None:
+def test_reset_leaves_foreign_nodes(memory: Memory, user: str, raw_session: neo4j.Session) -> None:
     memory.add_relation("Max", "KNOWS", "Ned", user_id=user)
-
-    def foreign(tx):  # a node that is not graphmem's, created with raw Cypher
-        return tx._tx.run("CREATE (n:Customer {name: 'keep me'}) RETURN n.name AS name").data()
-
-    memory.store.write(foreign)
+    # a node that is not graphmem's, created with raw Cypher
+    raw_session.run("CREATE (n:Customer {name: 'keep me'}) RETURN n.name AS name").consume()
     memory.reset()
     assert facts(memory, user_id=user) == set()
-    rows = memory.store.write(
-        lambda tx: tx._tx.run("MATCH (n:Customer) RETURN n.name AS name").data()
-    )
+    rows = raw_session.run("MATCH (n:Customer) RETURN n.name AS name").data()
     assert rows == [{"name": "keep me"}]
-    memory.store.write(lambda tx: tx._tx.run("MATCH (n:Customer) DELETE n").consume())
+    raw_session.run("MATCH (n:Customer) DELETE n").consume()
 
 
 def test_add_infers_facts_with_the_offline_extractor(memory: Memory, user: str) -> None:

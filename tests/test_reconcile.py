@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from benchmarks.statements import statement
 from graphmem import Memory, NotFoundError
+from graphmem.effects import query
 
 
 def say(m: Memory, user: str, text: str, when: str | None = None) -> list[dict[str, Any]]:
@@ -152,7 +154,7 @@ def test_aliases_resolve_to_one_entity(memory: Memory, user: str) -> None:
     assert job["source"] == "Emma Stone"
     names = {f["source"] for f in memory.get_all(user_id=user)["results"]}
     assert "Bob Smith" not in names and "Emma" not in names
-    rows = memory.store.read("entity_names", owner=f"user:{user}")
+    rows = memory.store.read(query(statement("entity_names"), owner=f"user:{user}"))
     aliases = {r["name"]: set(r["aliases"] or []) for r in rows}
     assert "Bob Smith" in aliases["Robert Smith"] and "Emma" in aliases["Emma Stone"]
 
@@ -325,7 +327,7 @@ def test_merge_entities_moves_relations_and_keeps_history(memory: Memory, user: 
         "J. B. works at Initech",
     ]  # every version moved along
     assert memory.history(a["id"])[0]["source"] == "Jo Bloggs"
-    rows = memory.store.read("entity_names", owner=f"user:{user}")
+    rows = memory.store.read(query(statement("entity_names"), owner=f"user:{user}"))
     names = {r["name"]: r["aliases"] for r in rows}
     assert "J. B." not in names and "J. B." in names["Jo Bloggs"]
     with pytest.raises(NotFoundError):

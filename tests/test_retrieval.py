@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from graphmem import Memory
 from graphmem.cli import main as cli_main
 from graphmem.errors import NotFoundError, ScopeError, ValidationError
-from graphmem.intent import Chain, lemmas, parse
 from graphmem.memory import AsyncMemory
 from graphmem.ontology import load_ontology
-from graphmem.ranking import (
+from graphmem.search.intent import Chain, lemmas, parse
+from graphmem.search.ranking import (
     EpisodeFeatures,
     FactFeatures,
     blend,
@@ -28,8 +28,8 @@ from graphmem.ranking import (
     personalized_pagerank,
     recency,
 )
-from graphmem.readonly import check
-from graphmem.rerank import apply
+from graphmem.search.readonly import check
+from graphmem.search.rerank import apply
 
 
 def other_end(result: dict[str, Any], name: str) -> str:
@@ -482,6 +482,7 @@ def test_rerank_apply_squashes_logits() -> None:
         apply(Wrong(), "q", [{"memory": "a"}])
 
 
+@pytest.mark.store  # a child process that opens an embedded store
 def test_readme_search_example_runs(tmp_path: Any) -> None:
     import os
     import re

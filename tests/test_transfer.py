@@ -12,7 +12,7 @@ import neo4j
 import pytest
 
 from graphmem import InvalidNameError, Memory, ValidationError
-from graphmem.transfer import cypher_literal, to_cypher
+from graphmem.readwrite.cypher_script import cypher_literal, to_cypher
 
 from .test_cypher_lint import lint
 

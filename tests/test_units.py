@@ -13,7 +13,7 @@ from graphmem.ontology import load_ontology, relation_type_name
 from graphmem.reconcile import decide
 from graphmem.resolve import name_key
 from graphmem.scope import Scope
-from graphmem.store.queries import Query, load
+from graphmem.store.queries import Statement, load
 from graphmem.times import from_store, to_iso
 
 
@@ -173,7 +173,7 @@ def test_messages() -> None:
 
 
 def test_statement_placeholders_take_only_checked_names() -> None:
-    q = Query("t", "MATCH (a:__LABEL__)-[r:__TYPE__]->() RETURN r", frozenset({"x"}))
+    q = Statement("t", "MATCH (a:__LABEL__)-[r:__TYPE__]->() RETURN r", frozenset({"x"}))
     assert (
         q.render(rel_type="WORKS_AT", label="Person")
         == "MATCH (a:Person)-[r:WORKS_AT]->() RETURN r"

@@ -5,18 +5,19 @@ has already created the schema."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
 import neo4j
 from neo4j.exceptions import Neo4jError
 
-from ..effects import Query, Rows, TxSteps, resume
+from ..effects import Query, Rows, TxSteps
 from ..errors import StoreError
 from . import dialect as dialects
+from .drivers import adrive
 from .graph_store import GraphStore, retry_delay
-from .queries import prepare, row
+from .queries import row
 
 T = TypeVar("T")
 
@@ -31,9 +32,20 @@ class AsyncGraphStore:
         )
         self._lock = asyncio.Lock() if store.serialize_writes else None
 
+    @property
+    def driver(self) -> neo4j.AsyncDriver:
+        """The Neo4j driver's asyncio API this store runs every statement on."""
+        if self._driver is None:
+            raise StoreError("this AsyncMemory is closed; open a new one")
+        return self._driver
+
     async def read(self, q: Query) -> Rows:
         """Run one named read statement as an auto-commit query (see `GraphStore.read`)."""
-        return await self._with_retry(lambda s: _run(s, q, self.sync.dialect), write=False)
+        return await self._with_retry(lambda s: self._run(s, q), write=False)
+
+    async def read_all(self, queries: Sequence[Query]) -> list[Rows]:
+        """Independent named reads at once (see `GraphStore.read_all`), in the given order."""
+        return list(await asyncio.gather(*(self.read(q) for q in queries)))
 
     async def read_raw(self, text: str, params: dict[str, Any]) -> Rows:
         """Run caller-supplied Cypher in a read transaction (see `GraphStore.read_raw`)."""
@@ -48,13 +60,7 @@ class AsyncGraphStore:
         """Run a transaction function's steps in one write transaction, retried as a whole."""
 
         async def tx_work(tx: neo4j.AsyncManagedTransaction) -> T:
-            steps = work()
-            rows: Rows | None = None
-            while True:
-                done, q = resume(steps, rows)
-                if done:
-                    return q  # type: ignore[no-any-return]
-                rows = await _run(tx, q, self.sync.dialect)
+            return await adrive(work(), lambda q: self._run(tx, q))
 
         return await self._with_retry(lambda s: s.execute_write(tx_work), write=True)
 
@@ -73,6 +79,10 @@ class AsyncGraphStore:
                     continue
                 raise StoreError(f"graph store error: {exc}") from exc
         raise AssertionError("unreachable")
+
+    async def _run(self, tx: neo4j.AsyncManagedTransaction | neo4j.AsyncSession, q: Query) -> Rows:
+        result = await tx.run(self.sync.statement_text(q), q.params)
+        return [row(record) async for record in result]
 
     def _session(self, *, write: bool = True) -> neo4j.AsyncSession:
         if self._driver is None:
@@ -94,13 +104,3 @@ class _NoLock:
 
     async def __aexit__(self, *exc: object) -> None:
         return None
-
-
-async def _run(
-    tx: neo4j.AsyncManagedTransaction | neo4j.AsyncSession, q: Query, dialect: dialects.Dialect
-) -> Rows:
-    text = prepare(q.name, q.params, rel_type=q.rel_type, label=q.label)
-    if not dialect.runs(q.name):
-        return []
-    result = await tx.run(text, q.params)
-    return [row(record) async for record in result]

@@ -1,19 +1,29 @@
 """Everything that differs between Neo4j and the embedded ArcadeDB, in one place.
 
 Both speak Bolt and the same Cypher for reads and writes. They differ in how vector and
-full-text indexes are created and named, in the scale of `vector.similarity.cosine`, and in
-which errors are worth retrying.
+full-text indexes are created and named, in the scale of `vector.similarity.cosine`, in which
+errors are worth retrying, and in a few statements: ArcadeDB's variants in `cypher/arcadedb/`
+(chosen by `graphmem.store.queries.load` for the engine) keep its `EntityVector` mirror in step
+with every entity write. Domain code never names an engine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from neo4j.exceptions import DatabaseError, ServiceUnavailable, SessionExpired, TransientError
 
+from ..effects import Query, Rows, TxSteps, query, run
+from ..errors import StoreError
 from ..ontology import RELATION_NAME
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+# Entities mirrored per transaction when an older store is brought in step.
+_SYNC_BATCH = 5000
 
 # Constraints and range indexes: plain Cypher, accepted by both engines.
 COMMON_SCHEMA = (
@@ -26,9 +36,21 @@ COMMON_SCHEMA = (
 )
 
 
+class SchemaStore(Protocol):
+    """What schema work needs of a store: named statements, and the engine's SQL (ArcadeDB)."""
+
+    def read(self, q: Query) -> Rows: ...
+
+    def write(self, work: Callable[[], TxSteps[T]]) -> T: ...
+
+    def run_schema(self, name: str, **params: Any) -> None: ...
+
+    def sql(self, command: str, *, language: str = "sql") -> list[dict[str, Any]]: ...
+
+
 @dataclass(frozen=True)
 class Dialect:
-    """The engine-specific bits the store needs."""
+    """The engine-specific bits the store needs (Neo4j's; `ArcadeDB` overrides them)."""
 
     name: str
     entity_vector_index: str
@@ -37,15 +59,6 @@ class Dialect:
     episode_fulltext_index: str
     function_cosine_is_raw: bool  # vector.similarity.cosine: raw [-1,1] (ArcadeDB) or (1+cos)/2
 
-    def runs(self, statement: str) -> bool:
-        """Whether a named statement applies to this engine: the ones in `cypher/arcadedb/`
-        (the EntityVector mirror) run on ArcadeDB only, and read nothing elsewhere.
-
-        >>> NEO4J.runs("arcadedb/entity_vector_mirror"), ARCADEDB.runs("entity_get")
-        (False, True)
-        """
-        return not statement.startswith("arcadedb/") or self.name == "arcadedb"
-
     def cosine_from_index_score(self, score: float) -> float:
         """`db.index.vector.queryNodes` scores are (1 + cos) / 2 on both engines."""
         return 2.0 * float(score) - 1.0
@@ -53,6 +66,79 @@ class Dialect:
     def cosine_from_function(self, value: float) -> float:
         """Normalize `vector.similarity.cosine` to raw cosine."""
         return float(value) if self.function_cosine_is_raw else 2.0 * float(value) - 1.0
+
+    def ensure_schema(self, store: SchemaStore, dimensions: int) -> None:
+        """Create constraints, vector and full-text indexes idempotently (safe on every start)."""
+        for name in COMMON_SCHEMA:
+            store.run_schema(name)
+        for name in NEO4J_SEARCH_SCHEMA:
+            store.run_schema(name, dimensions=dimensions)
+
+    def prepare_relation_types(self, store: SchemaStore, names: Iterable[str]) -> None:
+        """Declare what the engine needs per relation type before facts are written (nothing
+        on Neo4j). Idempotent."""
+
+    def settle_indexes(self, store: SchemaStore) -> None:
+        """Bring the vector indexes up to date with every write so far (nothing on Neo4j,
+        whose indexes are updated with each transaction)."""
+
+
+@dataclass(frozen=True)
+class ArcadeDB(Dialect):
+    """The embedded ArcadeDB: indexes through its SQL, the EntityVector mirror."""
+
+    def ensure_schema(self, store: SchemaStore, dimensions: int) -> None:
+        """Vertex types, constraints, then the indexes through ArcadeDB's SQL (its Cypher
+        cannot create them); a store made with other index settings keeps its index. Then the
+        EntityVector mirror is brought in step."""
+        for command in arcadedb_prepare_types():
+            store.sql(command)
+        for name in COMMON_SCHEMA:
+            store.run_schema(name)
+        for command in arcadedb_search_schema(dimensions):
+            try:
+                store.sql(command)
+            except StoreError as exc:
+                if not is_existing_index_conflict(str(exc)):
+                    raise
+                log.info("keeping this store's existing index: %s", exc)
+        _sync_entity_vectors(store)
+
+    def prepare_relation_types(self, store: SchemaStore, names: Iterable[str]) -> None:
+        """Declare the relation types' fact embeddings as float arrays (see
+        `arcadedb_relation_schema`)."""
+        script = arcadedb_relation_schema(
+            store.sql("SELECT name, properties FROM schema:types"), names
+        )
+        if script:
+            store.sql(script, language="sqlscript")
+
+    def settle_indexes(self, store: SchemaStore) -> None:
+        """ArcadeDB answers a vector query from the graph it last built plus a scan of the
+        vectors written since, and rebuilds by itself once writes pause; this rebuilds both
+        vector graphs now (after a bulk load, so that timings see the settled index)."""
+        for index in (self.entity_vector_index, self.episode_vector_index):
+            store.sql(f"REBUILD INDEX `{index}`")
+
+
+def _sync_entity_vectors(store: SchemaStore) -> None:
+    """Bring ArcadeDB's EntityVector mirror (cypher/arcadedb/entity_create.cypher) in step with
+    the entities: once for a store made before the mirror, or after entities were deleted by
+    hand. Two counts when nothing is missing."""
+    counts = store.read(query("arcadedb/entity_vector_counts"))[0]
+    if counts["entities"] == counts["mirrored"]:
+        return
+    log.info("mirroring entity vectors: %s", counts)
+    for name, key in (
+        ("arcadedb/entity_vector_sync", "created"),
+        ("arcadedb/entity_vector_orphans", "deleted"),
+    ):
+
+        def batch(name: str = name) -> TxSteps[Rows]:
+            return (yield from run(name, batch=_SYNC_BATCH))
+
+        while store.write(batch)[0][key]:
+            pass
 
 
 NEO4J = Dialect(
@@ -64,7 +150,7 @@ NEO4J = Dialect(
     function_cosine_is_raw=False,
 )
 
-ARCADEDB = Dialect(
+ARCADEDB = ArcadeDB(
     name="arcadedb",
     entity_vector_index="EntityVector[embedding]",  # the mirror: one graph, not one per label
     episode_vector_index="Episode[embedding]",
@@ -81,15 +167,10 @@ NEO4J_SEARCH_SCHEMA = (
 )
 
 
-# Entity vector index options (ArcadeDB METADATA), on the EntityVector mirror: ArcadeDB keeps
-# one vector graph per label of an indexed type (Entity:Person, Entity:Organization, ...), so an
-# index on Entity is searched as five or six graphs; the mirror type {id, owner, embedding} has
-# one (cypher/arcadedb/entity_vector_mirror.cypher). On a copy of the store benchmark's 50k
-# entities, a 10%-owner's k'=150 lookup took 6.5 ms on the mirror against 11.4 ms on Entity.
-# Degree 16 instead of 32 builds ~2x faster and searches cheaper, and INT8 quantization cut the
-# owner-scoped over-fetch (graphmem.entity_search) by ~10% at the same recall; the search
-# rescores the owner's hits exactly, so quantized index scores never reach results. Applies to
-# new stores: an existing index keeps the options it was created with (`IF NOT EXISTS`).
+# Entity vector index options (ArcadeDB METADATA), on the EntityVector mirror (one vector graph
+# where an index on Entity keeps one per label). The lookup rescores the owner's hits exactly, so
+# quantized index scores never reach results. Applies to new stores: an existing index keeps the
+# options it was created with (`IF NOT EXISTS`). Measured: benchmarks/results/entity_lookup_notes.md
 ENTITY_VECTOR_INDEX_OPTIONS = "maxConnections: 16, beamWidth: 100, quantization: 'INT8'"
 
 

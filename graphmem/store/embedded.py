@@ -75,11 +75,6 @@ class EmbeddedServer:
         self._java_server = java_server
         self._refs = 0
 
-    @property
-    def owns_process(self) -> bool:
-        """True when this process runs the server (and must serialize its writes)."""
-        return self._java_server is not None
-
     @classmethod
     def acquire(cls, home: Path, heap: str) -> EmbeddedServer:
         """Start (or share) the server for `home`."""

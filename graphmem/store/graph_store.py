@@ -19,9 +19,10 @@ import neo4j
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from ..config import StoreConfig, default_home
-from ..effects import Query
+from ..effects import Query, Rows, TxSteps, run
 from ..errors import ConfigError, StoreError
 from . import dialect as dialects
+from .drivers import drive
 from .embedded import EmbeddedServer
 from .queries import load, prepare, row
 
@@ -29,36 +30,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 # Threads for `read_all` (a search issues at most five reads at once).
 READ_THREADS = 5
-# Entities mirrored per transaction when an older store is brought in step.
-_SYNC_BATCH = 5000
 
 
 def retry_delay(attempt: int) -> float:
     """Seconds to wait before retry number `attempt + 1`: capped exponential, jittered."""
     return min(0.05 * 2**attempt, 1.0) * (0.5 + random.random())
-
-
-class Tx:
-    """A write transaction that runs named statements only (the ones this engine runs)."""
-
-    def __init__(self, tx: neo4j.ManagedTransaction, dialect: dialects.Dialect) -> None:
-        self._tx = tx
-        self._dialect = dialect
-
-    def run(
-        self,
-        query_name: str,
-        /,
-        *,
-        rel_type: str | None = None,
-        label: str | None = None,
-        **params: Any,
-    ) -> list[dict[str, Any]]:
-        """Run `cypher/<query_name>.cypher`; `rel_type`/`label` fill its checked placeholders."""
-        text = prepare(query_name, params, rel_type=rel_type, label=label)
-        if not self._dialect.runs(query_name):
-            return []
-        return [row(record) for record in self._tx.run(text, params)]
 
 
 class GraphStore:
@@ -97,60 +73,58 @@ class GraphStore:
 
     # -- reads and writes ---------------------------------------------------------------------
 
-    def read(
-        self,
-        query_name: str,
-        /,
-        *,
-        rel_type: str | None = None,
-        label: str | None = None,
-        **params: Any,
-    ) -> list[dict[str, Any]]:
+    def read(self, q: Query) -> Rows:
         """Run a named read statement and return its records as dicts.
 
         Named reads are graphmem's own read-only statements, so each runs as one auto-commit
         query in read mode: one round trip, where a managed read transaction adds BEGIN and
-        COMMIT (measured on the embedded store: 0.7 ms instead of 1.9 ms per statement).
+        COMMIT.
         """
-        text = prepare(query_name, params, rel_type=rel_type, label=label)
-        if not self.dialect.runs(query_name):
-            return []
+        text = self.statement_text(q)
 
-        def work(session: neo4j.Session) -> list[dict[str, Any]]:
-            return [row(record) for record in session.run(text, params)]
+        def work(session: neo4j.Session) -> Rows:
+            return [row(record) for record in session.run(text, q.params)]
 
         return self._with_retry(work, write=False)
 
-    def read_all(self, queries: Sequence[Query]) -> list[list[dict[str, Any]]]:
+    def read_all(self, queries: Sequence[Query]) -> list[Rows]:
         """Independent named reads at once, each on its own connection from a small thread
-        pool, so the server overlaps them (measured on the embedded store: a search's five
-        entry-point statements took ~23 ms instead of ~29 ms on 2 cores; on a remote Neo4j
-        the round trips overlap too). Answers come in the order of `queries`."""
-
-        def one(q: Query) -> list[dict[str, Any]]:
-            return self.read(q.name, rel_type=q.rel_type, label=q.label, **q.params)
-
+        pool, so the server overlaps them (a search's entry points; on a remote Neo4j the
+        round trips overlap too). Answers come in the order of `queries`."""
         if len(queries) < 2:
-            return [one(q) for q in queries]
+            return [self.read(q) for q in queries]
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="graphmem-read")
             pool = self._pool
-        return [f.result() for f in [pool.submit(one, q) for q in queries]]
+        return [f.result() for f in [pool.submit(self.read, q) for q in queries]]
 
     def read_raw(self, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Run caller-supplied Cypher in a read transaction (the `query()` passthrough, which
-        checks it with `graphmem.readonly` first)."""
+        checks it with `graphmem.search.readonly` first)."""
 
         def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
             return [record.data() for record in tx.run(text, params)]
 
         return self._with_retry(lambda session: session.execute_read(work), write=False)
 
-    def write(self, work: Callable[[Tx], T]) -> T:
-        """Run `work` in one write transaction; retried as a whole on transient errors."""
-        return self._with_retry(
-            lambda session: session.execute_write(lambda tx: work(Tx(tx, self.dialect))), write=True
+    def write(self, work: Callable[[], TxSteps[T]]) -> T:
+        """Run the statements `work()` yields in one write transaction; retried as a whole on
+        transient errors (so `work` is called anew and must not keep state between attempts)."""
+
+        def tx_work(tx: neo4j.ManagedTransaction) -> T:
+            def answer(q: Query) -> Rows:
+                text = self.statement_text(q)
+                return [row(record) for record in tx.run(text, q.params)]
+
+            return drive(work(), answer)
+
+        return self._with_retry(lambda session: session.execute_write(tx_work), write=True)
+
+    def statement_text(self, q: Query) -> str:
+        """The checked text of a step's statement, in this engine's variant."""
+        return prepare(
+            q.name, q.params, rel_type=q.rel_type, label=q.label, engine=self.dialect.name
         )
 
     def _with_retry(self, call: Callable[[neo4j.Session], T], *, write: bool) -> T:
@@ -167,76 +141,51 @@ class GraphStore:
                 raise StoreError(f"graph store error: {exc}") from exc
         raise AssertionError("unreachable")
 
-    # -- schema --------------------------------------------------------------------------------
+    # -- schema and engine work -------------------------------------------------------------
 
     def _ensure_schema(self) -> None:
-        """Create constraints and indexes idempotently (safe on every start)."""
-        meta = self.write(
-            lambda tx: tx.run(
-                "schema/meta_dimensions", dimensions=self.dimensions, embedder=self.embedder
+        """Check the store's embedding size, then let the dialect create what is missing."""
+
+        def meta() -> TxSteps[Rows]:
+            return (
+                yield from run(
+                    "schema/meta_dimensions", dimensions=self.dimensions, embedder=self.embedder
+                )
             )
-        )[0]
-        if meta["dimensions"] != self.dimensions:
+
+        found = self.write(meta)[0]
+        if found["dimensions"] != self.dimensions:
             self.close()
             raise ConfigError(
-                f"this store's vector indexes hold {meta['dimensions']}-dimensional embeddings "
-                f"({meta['embedder']}), but the configured embedder makes {self.dimensions}; "
+                f"this store's vector indexes hold {found['dimensions']}-dimensional embeddings "
+                f"({found['embedder']}), but the configured embedder makes {self.dimensions}; "
                 "use the same embedder, or a new store (GRAPHMEM_HOME / database)"
             )
-        if self._server is not None:
-            for command in dialects.arcadedb_prepare_types():
-                self._server.endpoint.sql(command)
-        for name in dialects.COMMON_SCHEMA:
-            self._run_schema(name)
-        if self._server is not None:
-            for command in dialects.arcadedb_search_schema(self.dimensions):
-                try:
-                    self._server.endpoint.sql(command)
-                except StoreError as exc:  # a store made with other index settings: keep it
-                    if not dialects.is_existing_index_conflict(str(exc)):
-                        raise
-                    log.info("keeping this store's existing index: %s", exc)
-            self._sync_entity_vectors()
-        else:
-            for name in dialects.NEO4J_SEARCH_SCHEMA:
-                self._run_schema(name, dimensions=self.dimensions)
-
-    def _sync_entity_vectors(self) -> None:
-        """Bring ArcadeDB's EntityVector mirror (cypher/arcadedb/entity_vector_mirror.cypher)
-        in step with the entities: once for a store made before the mirror, or after entities
-        were deleted by hand. Two counts when nothing is missing."""
-        counts = self.read("arcadedb/entity_vector_counts")[0]
-        if counts["entities"] == counts["mirrored"]:
-            return
-        log.info("mirroring entity vectors: %s", counts)
-        for name, key in (
-            ("arcadedb/entity_vector_sync", "created"),
-            ("arcadedb/entity_vector_orphans", "deleted"),
-        ):
-
-            def batch(tx: Tx, name: str = name) -> list[dict[str, Any]]:
-                return tx.run(name, batch=_SYNC_BATCH)
-
-            while self.write(batch)[0][key]:
-                pass
+        self.dialect.ensure_schema(self, self.dimensions)
 
     def prepare_relation_types(self, names: Iterable[str]) -> None:
-        """Declare the relation types' fact embeddings as float arrays on the embedded store
-        (see `dialect.arcadedb_relation_schema`); Neo4j needs nothing. Idempotent."""
-        if self._server is None:
-            return
-        endpoint = self._server.endpoint
-        script = dialects.arcadedb_relation_schema(
-            endpoint.sql("SELECT name, properties FROM schema:types"), names
-        )
-        if script:
-            endpoint.sql(script, language="sqlscript")
+        """Declare what the engine needs per relation type (see `Dialect`). Idempotent."""
+        self.dialect.prepare_relation_types(self, names)
 
-    def _run_schema(self, name: str, **params: Any) -> None:
-        query = load(name)
-        query.check_params(params)
+    def settle_indexes(self) -> None:
+        """Bring the vector indexes up to date with every write so far. The engine does this
+        by itself as writes pause; benchmarks call it after a bulk load so that timings see
+        the index a store that grew one `add` at a time would have."""
+        self.dialect.settle_indexes(self)
+
+    def sql(self, command: str, *, language: str = "sql") -> list[dict[str, Any]]:
+        """Run a command in the embedded ArcadeDB's SQL (schema work, index maintenance);
+        `StoreError` on a Neo4j store, which has no such API."""
+        if self._server is None:
+            raise StoreError("SQL commands run on the embedded store only; this is Neo4j")
+        return self._server.endpoint.sql(command, language=language)
+
+    def run_schema(self, name: str, **params: Any) -> None:
+        """Run a `cypher/schema/` statement outside a transaction (schema commands)."""
+        statement = load(name, self.dialect.name)
+        statement.check_params(params)
         with self._session() as session:
-            session.run(query.render(), params).consume()
+            session.run(statement.render(), params).consume()
 
     def _session(self, *, write: bool = True) -> neo4j.Session:
         if self._driver is None:

@@ -1,5 +1,6 @@
-"""A picture of the memory without Neo4j: the current graph (or an entity's neighbourhood)
-drawn with networkx and matplotlib, entities coloured by type, relation types on the edges."""
+"""`graphmem show`, a picture of the memory without Neo4j: the current graph (or an entity's
+neighbourhood) drawn with networkx and matplotlib, entities coloured by type, relation types
+on the edges."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import networkx as nx
 
-from .errors import ConfigError, ValidationError
+from ..errors import ConfigError, ValidationError
 
 _COLOURS = {
     "Person": "#4C8EDA",

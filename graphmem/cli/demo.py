@@ -11,7 +11,12 @@ import json
 from importlib import resources
 from typing import Any, TextIO
 
-from .memory import Memory
+from ..memory import Memory
+
+
+def add_command(sub: Any) -> None:
+    """Register `demo` on the main parser's subparsers."""
+    sub.add_parser("demo", help="ingest a sample conversation and show facts and a history")
 
 
 def load_sample() -> dict[str, Any]:

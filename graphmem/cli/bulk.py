@@ -1,29 +1,21 @@
-"""The `graphmem` commands for bulk work: config show, ingest, export, import, show.
+"""The commands for bulk work: config show, ingest, export, import, show.
 
-`add_commands` registers them on the main parser; `run` handles them (it returns None for
-any other command, which `graphmem.cli` handles itself).
+`add_commands` registers them on the main parser; `run` handles one of `COMMANDS`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
 import yaml
 
-from .config import MemoryConfig
-from .memory import Memory
-from .transfer import FORMATS
+from ..config import MemoryConfig
+from ..memory import Memory
+from ..transfer import FORMATS
+from .options import add_scope, scope_of
 
 COMMANDS = ("config", "ingest", "export", "import", "show")
-
-
-def _scope(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--user", dest="user_id", help="user id (the owner namespace)")
-    parser.add_argument("--agent", dest="agent_id", help="agent id")
-    parser.add_argument("--run", dest="run_id", help="run / session id")
 
 
 def add_commands(sub: Any) -> None:
@@ -38,13 +30,13 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--limit", type=int, help="ingest only the first N messages")
     p.add_argument("--no-infer", action="store_true", help="store the messages only")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
-    _scope(p)
+    add_scope(p)
 
     p = sub.add_parser("export", help="export a scope with its full version history")
     p.add_argument("--format", choices=list(FORMATS), help="default: from --out, else json")
     p.add_argument("--out", required=True, help="file to write")
     p.add_argument("--no-embeddings", action="store_true", help="leave the vectors out")
-    _scope(p)
+    add_scope(p)
 
     p = sub.add_parser("import", help="load an export (JSON or GraphML) into the store")
     p.add_argument("file")
@@ -53,19 +45,17 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--entity", help="draw this entity's neighbourhood only")
     p.add_argument("--hops", type=int, default=2)
     p.add_argument("--out", default="graph.png")
-    _scope(p)
+    add_scope(p)
 
 
-def run(args: argparse.Namespace, config: MemoryConfig) -> Any:
-    """Run one of `COMMANDS`; returns what to print (dict), or None for other commands."""
-    if args.command not in COMMANDS:
-        return None
+def run(args: argparse.Namespace, config: MemoryConfig) -> dict[str, Any]:
+    """Run one of `COMMANDS`, printing its summary unless `--json`; returns the result."""
     if args.command == "config":
         data = config.effective()
         if not args.json:
             print(yaml.safe_dump(data, sort_keys=False), end="")
         return data
-    scope = {k: getattr(args, k, None) for k in ("user_id", "agent_id", "run_id")}
+    scope = scope_of(args)
     with Memory(config) as m:
         if args.command == "ingest":
             summary = m.ingest(
@@ -100,7 +90,7 @@ def run(args: argparse.Namespace, config: MemoryConfig) -> Any:
                 counts = result["imported"]
                 print("imported " + ", ".join(f"{v} {k}" for k, v in counts.items()))
             return result
-        from .show import show
+        from .picture import show
 
         result = show(m, args.out, entity=args.entity, hops=args.hops, **scope)
         if not args.json:
@@ -117,11 +107,5 @@ def _print_summary(summary: dict[str, Any]) -> None:
         f"{summary['skipped']} already stored (skipped), in {summary['seconds']:.1f} s "
         f"({summary['messages_per_second']} messages/s)\n"
         f"fact events: {events}\n"
-        f"scopes: {summary['scopes']} ({summary['users']} owners)",
-        file=sys.stdout,
+        f"scopes: {summary['scopes']} ({summary['users']} owners)"
     )
-
-
-def print_json(result: Any) -> None:
-    """`--json` output."""
-    print(json.dumps(result, indent=2))

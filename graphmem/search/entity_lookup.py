@@ -16,46 +16,16 @@ owner only *after* its lookup. So the owner's share of all entities decides what
   says that is cheaper than the scan), and then falls back to the exact scan ("index+scan").
 
 Which one runs follows a linear cost model of both statements (fixed cost + per-entity or
-per-candidate cost, constants below) fed by the owner's and the store's entity counts. The
-counts cost a query each (~3 ms for 500 entities, ~13 ms for 5,000: the count loads the owner's
-records), so they are cached for ``COUNT_TTL_SECONDS``. A stale count can only change which
-strategy runs and how many candidates are fetched, i.e. speed: the scan is exact whatever the
-count says, and the index path returns only when it got k of the owner's entities, which is
-the owner's true top k no matter how the count was wrong. Nothing is ever skipped because a
-count says zero.
+per-candidate cost, the constants below) fed by the owner's and the store's entity counts.
+The counts cost a query each, so they are cached for ``COUNT_TTL_SECONDS``. A stale count can
+only change which strategy runs and how many candidates are fetched, i.e. speed: the scan is
+exact whatever the count says, and the index path returns only when it got k of the owner's
+entities, which is the owner's true top k no matter how the count was wrong. Nothing is ever
+skipped because a count says zero.
 
-Measured on the embedded ArcadeDB (2 shared cores, MiniLM vectors of 50k realistic entity names
-in five entity labels; see ``benchmarks/store_bench.py``; the machine was shared and loaded, so
-only ratios measured in the same run were trusted, plus the process's CPU time per query):
-
-* The floor is a Bolt round trip that ships the 384-float query vector: ~3 ms of CPU, about
-  half of it the driver packing the floats in pure Python (1.5 ms per vector; ``neo4j-rust-ext``
-  packs it in 0.04 ms).
-* scan: ~4 ms + ~7 us per owned entity. Ordering by score alone (ties are ordered here) instead
-  of ``score, n.id`` saved ~25% for 500 entities.
-* index: ~7 ms + ~30 us per candidate when ArcadeDB searched an index on ``Entity``: it keeps
-  one graph per label of an indexed type (``Entity~Person``, ...; five here) and searches each
-  with k'. The lookup now searches the ``EntityVector`` mirror instead (one graph; see
-  ``cypher/arcadedb/entity_vector_mirror.cypher``): k'=150 in ~4.5 ms instead of ~9.5 ms for
-  the raw statement. The constants below are still the old ones, so the plan now leans towards
-  the scan for owners near the crossover (a speed matter only). The index is built with degree
-  16 and INT8 quantization (``dialect.ENTITY_VECTOR_INDEX_OPTIONS``): INT8 alone cut ~10%; the
-  exact rescoring of the owner's hits in the statement keeps quantized scores out of results
-  and cost nothing measurable. Tried without gain: storing vectors in the graph (no change), SQL
-  ``vector.neighbors`` through Cypher (same cost; its RID ``filter`` needs the owner's RIDs,
-  which cost as much as counting them), passing the vector as a string (no gain on the scan).
-* Owner hits among the global top k' follow the owner's share: for a 10%-owner the rank of its
-  10th entity had p50 92, p99 157, max 173 over 150 queries, so SAFETY 1.5 (k'=150) comes back
-  short for a few % of queries (recall 0.998 in the same run as 0.97 for k'=120), and those
-  get one fetch of 3 x 150 instead of the 5,000-entity scan. For a 1%-owner p50 874, max 2190.
-* So at 50k entities the index wins above ~2,000 owned entities (4%): the 10%-owner gets
-  k'=150 and the 1%-owner the scan (its index path would need k'~1,500). At 10k entities both
-  benchmark owners scan (the crossover is ~1,050 there).
-* ``benchmarks/store_bench.py`` (150 misspelled / partial / foreign name queries per owner,
-  recall@10 against exact numpy), ``--lookup-only``, idle machine, index settled after the bulk
-  load: 50k entities, 10%-owner: k'=150, recall 0.986 (145 index, 5 index+deeper), p50 6.2 ms vs
-  48.9 ms for the brute-force scan in the same run (7.9x); 1%-owner: scan, recall 1.0, p50
-  7.4 ms. 10k: both scans, recall 1.0. Before the mirror: 15-18 ms, 2.9-3.0x.
+Results are the owner's entities only, best first, scored by the raw cosine in [-1, 1]. How
+the constants were measured, and the recall and latency they give, are in
+``benchmarks/results/entity_lookup_notes.md`` (``benchmarks/store_bench.py --lookup-only``).
 """
 
 from __future__ import annotations
@@ -69,15 +39,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .effects import Query, Rows, Steps, query, read, read_query, run_sync
-from .errors import ValidationError
-from .store.graph_store import GraphStore
+from ..checks import check_int
+from ..effects import Query, Rows, Steps, query, read, read_query
+from ..errors import ValidationError
+from ..store.drivers import run_sync
+from ..store.graph_store import GraphStore
 
 # Over-fetch factor: ask the index for SAFETY * k * total / owned candidates.
 SAFETY = 1.5
 # A short first over-fetch is retried once with DEEPER times the candidates (then the scan).
 DEEPER = 3.0
-# Linear cost model (milliseconds), measured as described in the module docstring.
+# Linear cost model (milliseconds); see benchmarks/results/entity_lookup_notes.md.
 SCAN_FIXED_MS = 4.0
 SCAN_MS_PER_ENTITY = 0.007
 INDEX_FIXED_MS = 7.0
@@ -321,8 +293,7 @@ class EntitySearch:
     def _check(self, owner: str, vector: Sequence[float], k: int) -> tuple[str, list[float], int]:
         if not isinstance(owner, str) or not owner:
             raise ValidationError("owner must be a non-empty string, e.g. Scope.of(...).owner")
-        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
-            raise ValidationError(f"k must be an integer in 1..{MAX_K}, got {k!r}")
+        check_int("k", k, 1, MAX_K)
         try:
             vec = [float(x) for x in vector]
         except (TypeError, ValueError) as exc:
@@ -367,6 +338,6 @@ def similar_entities(
     Returns ``[{"id", "name", "type", "score"}]`` with score the raw cosine in [-1, 1], and only
     entities whose ``owner`` is `owner` (e.g. ``Scope.of(user_id="alice").owner``). Picks the
     exact owner scan or the index over-fetch by the owner's share of all entities (see the
-    module docstring for the strategy and its measured thresholds).
+    module docstring for the strategies and how the plan is chosen).
     """
     return searcher(store).similar(owner, vector, k)

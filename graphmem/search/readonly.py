@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import ValidationError
+from ..errors import ValidationError
 
 _NOT_CODE = re.compile(
     r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`|//[^\n]*|/\*.*?\*/""", re.DOTALL

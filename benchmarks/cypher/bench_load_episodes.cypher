@@ -1,4 +1,4 @@
-// Benchmark bulk loader (benchmarks/search_latency.py): many episodes at once, each linked to
+// Benchmark bulk loader (search_latency.py): many episodes at once, each linked to
 // the entities it mentions, with the same properties episode_create writes.
 // params: rows, owner, user_id, now
 UNWIND $rows AS row

@@ -1,4 +1,4 @@
-// Benchmark bulk loader (benchmarks/search_latency.py): many current facts of one relation
+// Benchmark bulk loader (search_latency.py): many current facts of one relation
 // type at once, with the same properties fact_create writes.
 // params: rows, owner, user_id, now
 UNWIND $rows AS row

@@ -26,8 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .ontology import Ontology, RelationType
-from .resolve import name_key
+from ..ontology import Ontology, RelationType
+from ..resolve import name_key
 
 SELF_WORDS = frozenset({"i", "me", "my", "mine", "myself", "user", "user's"})
 # Words that never name an entity on their own (n-grams made only of these are skipped).

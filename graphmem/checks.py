@@ -1,0 +1,28 @@
+"""Argument checks shared by the public operations (they raise `ValidationError`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import ValidationError
+
+
+def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    """`value` if it is an integer (not a bool) in `low..high` (no upper bound when `high` is
+    None), else `ValidationError` naming the argument and the range.
+
+    >>> check_int("limit", 5, 1, 50)
+    5
+    >>> check_int("limit", True, 1, 50)
+    Traceback (most recent call last):
+    graphmem.errors.ValidationError: limit must be an integer in 1..50, got True
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < low
+        or (high is not None and value > high)
+    ):
+        bounds = f"in {low}..{high}" if high is not None else f">= {low}"
+        raise ValidationError(f"{name} must be an integer {bounds}, got {value!r}")
+    return value
