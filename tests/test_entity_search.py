@@ -20,7 +20,7 @@ import pytest
 
 from benchmarks.statements import statement
 from graphmem import Memory, ValidationError
-from graphmem.effects import run
+from graphmem.effects import Query, run
 from graphmem.resolve import name_key
 from graphmem.scope import Scope
 from graphmem.search.entity_lookup import EntitySearch, plan_for, searcher, similar_entities
@@ -164,7 +164,9 @@ def test_public_api_entities_are_owner_scoped(memory: Memory, user: str) -> None
         return {
             row["id"]
             for n in names
-            for row in memory.store.read(query("entity_find", owner=owner, name_key=name_key(n)))
+            for row in memory.store.read(
+                Query("entity_find", {"owner": owner, "name_key": name_key(n)})
+            )
         }
 
     my_ids = ids(mine, ["Alice Smith", "Bob Jones", "Acme Robotics"])
