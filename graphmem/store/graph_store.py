@@ -5,7 +5,6 @@ The same code path serves Neo4j and the embedded ArcadeDB; what differs lives in
 
 from __future__ import annotations
 
-import logging
 import random
 import threading
 import time
@@ -26,7 +25,6 @@ from .drivers import drive
 from .embedded import EmbeddedServer
 from .queries import load, prepare, row
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 # Threads for `read_all` (a search issues at most five reads at once).
 READ_THREADS = 5
