@@ -30,6 +30,17 @@ class StoreConfig(Strict):
     home: Path | None = Field(None, description="embedded data folder (default ~/.graphmem)")
     heap: str = Field("1g", pattern=r"^\d+[mMgG]$", description="embedded JVM max heap")
     write_retries: int = Field(5, ge=0, le=50)
+    start: Literal["in-process", "process", "background"] = Field(
+        "in-process",
+        description=(
+            "embedded store with no running owner: start its engine in this process, in a "
+            "child process that lives as long as this one (`process`), or spawn "
+            "`graphmem serve` in the background (`background`), and connect to it"
+        ),
+    )
+    takeover_timeout: float = Field(
+        30.0, gt=0, le=600, description="seconds a call waits for a new embedded store owner"
+    )
 
 
 class EmbedderConfig(Strict):
@@ -55,6 +66,22 @@ class LLMConfig(Strict):
     timeout: float = Field(60.0, gt=0)
 
 
+class ServerConfig(Strict):
+    """`graphmem serve`: where it listens, who may call it, and whose memories they reach."""
+
+    host: str = Field("127.0.0.1", description="listen address; loopback unless asked")
+    port: int = Field(8765, ge=0, le=65535, description="HTTP port; 0 = any free port")
+    token: SecretStr | None = Field(
+        None, description="bearer token; None = the home folder's token file (made once, 0600)"
+    )
+    require_token: bool = Field(True, description="False serves HTTP with no token at all")
+    user_id: str | None = Field(None, description="the user every call acts for by default")
+    allow_user_id: bool = Field(
+        False, description="callers may name user_id / agent_id / run_id per call"
+    )
+    max_body_bytes: int = Field(1_048_576, ge=1024, le=1_073_741_824)
+
+
 class MemoryConfig(Strict):
     """Everything a `Memory` needs; every field has a working default."""
 
@@ -65,6 +92,7 @@ class MemoryConfig(Strict):
     )
     llm: LLMConfig = Field(default_factory=LLMConfig)
     ontology: Path | None = Field(None, description="ontology YAML; None = the bundled default")
+    server: ServerConfig = Field(default_factory=ServerConfig)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MemoryConfig:
@@ -113,6 +141,8 @@ class MemoryConfig(Strict):
             store["home"] = env["GRAPHMEM_HOME"]
         if env.get("GRAPHMEM_HEAP"):
             store["heap"] = env["GRAPHMEM_HEAP"]
+        if env.get("GRAPHMEM_START"):
+            store["start"] = env["GRAPHMEM_START"]
         embedder: dict[str, Any] = {}
         if env.get("GRAPHMEM_EMBEDDER"):
             embedder["provider"] = env["GRAPHMEM_EMBEDDER"]
@@ -129,6 +159,8 @@ class MemoryConfig(Strict):
             data["llm"] = llm
         if env.get("GRAPHMEM_ONTOLOGY"):
             data["ontology"] = env["GRAPHMEM_ONTOLOGY"]
+        if env.get("GRAPHMEM_TOKEN"):
+            data["server"] = {"token": env["GRAPHMEM_TOKEN"]}
         try:
             return cls.from_dict(data)
         except ConfigError as exc:
@@ -149,10 +181,12 @@ _ENV_NAMES = {
     "store.database": "NEO4J_DATABASE",
     "store.home": "GRAPHMEM_HOME",
     "store.heap": "GRAPHMEM_HEAP",
+    "store.start": "GRAPHMEM_START",
     "embedder.provider": "GRAPHMEM_EMBEDDER",
     "extractor": "GRAPHMEM_EXTRACTOR",
     "llm.model": "GRAPHMEM_LLM_MODEL",
     "ontology": "GRAPHMEM_ONTOLOGY",
+    "server.token": "GRAPHMEM_TOKEN",
 }
 
 

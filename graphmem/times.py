@@ -21,7 +21,10 @@ def to_iso(value: Any, field: str = "time") -> str | None:
     if isinstance(value, bool):
         raise ValidationError(f"{field}: expected a datetime, got {value!r}")
     if isinstance(value, int | float):
-        dt = datetime.fromtimestamp(float(value), tz=timezone.utc)
+        try:
+            dt = datetime.fromtimestamp(float(value), tz=timezone.utc)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise ValidationError(f"{field}: {value!r} is not a time in range") from exc
     elif isinstance(value, datetime):
         dt = value
     elif isinstance(value, date):
@@ -35,7 +38,10 @@ def to_iso(value: Any, field: str = "time") -> str | None:
         raise ValidationError(f"{field}: expected a datetime or ISO string, got {value!r}")
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).isoformat()
+    try:
+        return dt.astimezone(timezone.utc).isoformat()
+    except OverflowError as exc:  # e.g. 9999-12-31T23:00-10:00 is after year 9999 in UTC
+        raise ValidationError(f"{field}: {value!r} is out of range in UTC") from exc
 
 
 # A time as Cypher's toString() writes it: minutes always, seconds and fraction when non-zero.

@@ -53,8 +53,11 @@ def test_folder_credentials_and_loopback(server: Memory, store_home: Path) -> No
         assert addresses <= loopback, f"port {port} listens beyond loopback: {addresses}"
 
 
-def _run_child(code: str, home: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _run_child(
+    code: str, home: Path, cwd: Path, *, takeover: float = 30
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GRAPHMEM_HOME": str(home), "GRAPHMEM_EMBEDDER": "hashing"}
+    env["TAKEOVER"] = str(takeover)
     env.pop("NEO4J_URI", None)
     return subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True, text=True, timeout=180
@@ -62,10 +65,11 @@ def _run_child(code: str, home: Path, cwd: Path) -> subprocess.CompletedProcess[
 
 
 CHILD = """
-import json, graphmem
+import json, os, graphmem
 cfg = graphmem.MemoryConfig.from_env()
 hashing = graphmem.EmbedderConfig(provider="hashing", dimensions=384)
-cfg = cfg.model_copy(update={"embedder": hashing})
+store = cfg.store.model_copy(update={"takeover_timeout": float(os.environ["TAKEOVER"])})
+cfg = cfg.model_copy(update={"embedder": hashing, "store": store})
 with graphmem.Memory(cfg) as m:
     facts = m.get_all(user_id="shared")["results"]
     m.add_relation("Child", "KNOWS", "Parent", user_id="shared")
@@ -92,7 +96,7 @@ def test_unreachable_holder_gives_a_clear_error(
     saved = info_file.read_text()
     info_file.write_text(json.dumps({"pid": 1, "bolt_port": 9, "http_port": 9}))
     try:
-        child = _run_child(CHILD, store_home, tmp_path)
+        child = _run_child(CHILD, store_home, tmp_path, takeover=2)
     finally:
         info_file.write_text(saved)
     assert child.returncode != 0

@@ -3,10 +3,14 @@ hashing embedder); the first one's output is checked line by line."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,9 +22,13 @@ pytestmark = pytest.mark.store  # each block runs in a child process that opens 
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One store for all the blocks, as for a reader who runs them one after another."""
-    return tmp_path_factory.mktemp("readme-home")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One store for all the blocks, as for a reader who runs them one after another; the
+    `graphmem serve` that a block starts in the background is stopped at the end."""
+    home = tmp_path_factory.mktemp("readme-home")
+    yield home
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        os.kill(json.loads((home / "serve.json").read_text())["pid"], signal.SIGTERM)
 
 
 def _run(block: str, home: Path, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -1,11 +1,17 @@
-"""The `graphmem` command line: demo, add, relate, get, get-all, history, delete, reset.
+"""The `graphmem` command line: demo, add, relate, get, get-all, history, delete, reset,
+serve, mcp.
 
 Every command takes the same configuration as the library (environment variables, or
-`--config FILE`) and prints readable text, or JSON with `--json`.
+`--config FILE`) and prints readable text, or JSON with `--json`. When a `graphmem serve` of
+the configured home runs, the memory commands with a REST route go through it (`--no-server`:
+open the store in this process; `--verbose` says which one was used).
 """
 
 # The modules: `commands` (the memory commands), `bulk` (config, ingest, export, import,
-# show), `demo`, `picture` (the PNG of `show`), `options` (the scope options they share).
+# show), `service` (serve, mcp, and using a running server), `demo`, `picture` (the PNG of
+# `show`), `options` (the scope options they share). Nothing heavy is imported here: the
+# store, the models and the web framework load when a command needs them, so a command sent
+# to a running server starts fast.
 
 from __future__ import annotations
 
@@ -19,9 +25,7 @@ from typing import Any
 
 from ..config import MemoryConfig
 from ..errors import GraphmemError
-from ..memory import Memory
-from ..store.embedded import stop_all
-from . import bulk, commands, demo
+from . import bulk, commands, demo, service
 
 __all__ = ["build_parser", "main", "run"]
 
@@ -31,10 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graphmem", description=__doc__)
     parser.add_argument("--config", help="YAML or JSON config file (default: environment)")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--no-server", action="store_true", help="never use a running graphmem serve"
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="say on stderr whether a server was used"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     demo.add_command(sub)
     commands.add_commands(sub)
     bulk.add_commands(sub)
+    service.add_commands(sub)
     return parser
 
 
@@ -49,14 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "extract":  # needs no store
             commands.print_extraction(args, config)
             return 0
+        if args.command in service.COMMANDS:  # they print their own text
+            return service.run(args, config)
         if args.command in bulk.COMMANDS:  # they print their own text
             result = bulk.run(args, config)
         else:
-            with Memory(config) as m:
-                if args.command == "demo":
-                    result = demo.run_demo(m, sys.stderr if args.json else sys.stdout)
-                else:
-                    result = commands.dispatch(m, args)
+            result = _memory_command(args, config)
     except GraphmemError as exc:
         print(f"graphmem: {exc}", file=sys.stderr)
         return 2
@@ -65,6 +74,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command != "demo" and args.command not in bulk.COMMANDS:
         commands.print_text(result)
     return 0
+
+
+def _memory_command(args: argparse.Namespace, config: MemoryConfig) -> Any:
+    """Run `demo` or a memory command: through the home's running server when there is one
+    (and the command has a route), else on a `Memory` of this process."""
+    client = None
+    if args.command in service.SERVED and not args.no_server:
+        client = service.connect(config)
+    if client is not None:
+        _say(args, f"graphmem: using the server at {client.url}")
+        with client:
+            return commands.dispatch(client, args)
+    from ..memory import Memory
+
+    _say(args, "graphmem: opening the store in this process")
+    with Memory(config) as m:
+        if args.command == "demo":
+            return demo.run_demo(m, sys.stderr if args.json else sys.stdout)
+        return commands.dispatch(m, args)
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    if args.verbose:
+        print(text, file=sys.stderr)
 
 
 def run() -> None:
@@ -78,5 +111,7 @@ def run() -> None:
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
-    stop_all()
+    embedded = sys.modules.get("graphmem.store.embedded")  # loaded only if a store was opened
+    if embedded is not None:
+        embedded.stop_all()
     os._exit(code)

@@ -11,8 +11,6 @@ from typing import Any
 import yaml
 
 from ..config import MemoryConfig
-from ..memory import Memory
-from ..transfer import FORMATS
 from .options import add_scope, scope_of
 
 COMMANDS = ("config", "ingest", "export", "import", "show")
@@ -33,7 +31,9 @@ def add_commands(sub: Any) -> None:
     add_scope(p)
 
     p = sub.add_parser("export", help="export a scope with its full version history")
-    p.add_argument("--format", choices=list(FORMATS), help="default: from --out, else json")
+    p.add_argument(  # checked by the export itself (graphmem.readwrite.FORMATS)
+        "--format", help="json, graphml or cypher (default: from --out, else json)"
+    )
     p.add_argument("--out", required=True, help="file to write")
     p.add_argument("--no-embeddings", action="store_true", help="leave the vectors out")
     add_scope(p)
@@ -55,6 +55,8 @@ def run(args: argparse.Namespace, config: MemoryConfig) -> dict[str, Any]:
         if not args.json:
             print(yaml.safe_dump(data, sort_keys=False), end="")
         return data
+    from ..memory import Memory
+
     scope = scope_of(args)
     with Memory(config) as m:
         if args.command == "ingest":

@@ -7,12 +7,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import MemoryConfig
-from ..extraction import extract
-from ..memory import Memory
 from .options import add_scope, scope_of
+
+if TYPE_CHECKING:
+    from ..client import MemoryClient
+    from ..memory import Memory
 
 CONFIRM = ("reset", "delete-all")  # commands that erase data and need --yes
 
@@ -83,6 +85,8 @@ def confirmed(args: argparse.Namespace) -> bool:
 
 def print_extraction(args: argparse.Namespace, config: MemoryConfig) -> None:
     """`graphmem extract`: the entities and relations in a text, as JSON (no store)."""
+    from ..extraction import extract
+
     found = extract(args.text, speaker=args.speaker, occurred_at=args.date, config=config)
     print(json.dumps(found.model_dump(), indent=2))
 
@@ -96,8 +100,9 @@ def _json_arg(text: str | None, what: str) -> Any:
         raise SystemExit(f"graphmem: --{what} is not valid JSON: {exc}") from exc
 
 
-def dispatch(m: Memory, args: argparse.Namespace) -> Any:
-    """Run one memory command; returns the `Memory` method's result."""
+def dispatch(m: Memory | MemoryClient, args: argparse.Namespace) -> Any:
+    """Run one memory command on a `Memory` or anything with its methods (a `MemoryClient`
+    of a running server); returns the method's result."""
     cmd = args.command
     if cmd == "add":
         return m.add(

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from ..memory import Memory
+if TYPE_CHECKING:
+    from ..memory import Memory
 
 
 def add_command(sub: Any) -> None:

@@ -5,18 +5,20 @@ has already created the schema."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
 import neo4j
-from neo4j.exceptions import Neo4jError
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
 from ..effects import Query, Rows, TxSteps
 from ..errors import StoreError
 from . import dialect as dialects
 from .drivers import adrive
 from .graph_store import GraphStore, retry_delay
+from .home import WriteLock
 from .queries import row
 
 T = TypeVar("T")
@@ -27,10 +29,29 @@ class AsyncGraphStore:
 
     def __init__(self, store: GraphStore) -> None:
         self.sync = store
-        self._driver: neo4j.AsyncDriver | None = neo4j.AsyncGraphDatabase.driver(
-            store.uri, auth=store.auth
+        self._driver: neo4j.AsyncDriver | None = None
+        self._generation = 0
+        self._connect()
+        self._lock = asyncio.Lock() if store.write_lock is not None else None
+
+    def _connect(self) -> None:
+        """An async driver to where the `GraphStore` is connected now."""
+        options: dict[str, Any] = (
+            {"max_transaction_retry_time": 1.0} if self.sync.can_take_over else {}
         )
-        self._lock = asyncio.Lock() if store.serialize_writes else None
+        self._driver = neo4j.AsyncGraphDatabase.driver(
+            self.sync.uri, auth=self.sync.auth, **options
+        )
+        self._generation = self.sync.generation
+
+    async def _take_over(self) -> None:
+        """Follow the `GraphStore` to the embedded owner's successor (see its `take_over`)."""
+        await asyncio.to_thread(self.sync.take_over, self._generation)
+        if self._generation != self.sync.generation:
+            old = self._driver
+            self._connect()
+            if old is not None:
+                await old.close()
 
     @property
     def driver(self) -> neo4j.AsyncDriver:
@@ -65,20 +86,31 @@ class AsyncGraphStore:
         return await self._with_retry(lambda s: s.execute_write(tx_work), write=True)
 
     async def _with_retry(self, call: Callable[[neo4j.AsyncSession], Any], *, write: bool) -> Any:
+        """Retries and takeover as `GraphStore._with_retry`, awaited."""
         attempts = self.sync.config.write_retries + 1
-        for attempt in range(attempts):
+        attempt, deadline = 0, time.monotonic() + self.sync.config.takeover_timeout
+        while True:
             guard: AbstractAsyncContextManager[Any] = (
-                self._lock if (write and self._lock) else _NoLock()
+                _WriteGuard(self._lock, self.sync.write_lock)
+                if (write and self._lock and self.sync.write_lock)
+                else _NoLock()
             )
             try:
                 async with guard, self._session(write=write) as session:
                     return await call(session)
-            except Neo4jError as exc:
-                if attempt + 1 < attempts and dialects.is_retryable(exc):
-                    await asyncio.sleep(retry_delay(attempt))
+            except (ServiceUnavailable, SessionExpired, Neo4jError) as exc:
+                if time.monotonic() < deadline and self.sync.owner_lost(exc):
+                    await self._take_over()
+                    continue
+                if not isinstance(exc, Neo4jError):
+                    raise StoreError(
+                        f"the graph store at {self.sync.uri} does not answer: {exc}"
+                    ) from exc
+                attempt += 1
+                if attempt < attempts and dialects.is_retryable(exc):
+                    await asyncio.sleep(retry_delay(attempt - 1))
                     continue
                 raise StoreError(f"graph store error: {exc}") from exc
-        raise AssertionError("unreachable")
 
     async def _run(self, tx: neo4j.AsyncManagedTransaction | neo4j.AsyncSession, q: Query) -> Rows:
         result = await tx.run(self.sync.statement_text(q), q.params)
@@ -96,6 +128,26 @@ class AsyncGraphStore:
             await self._driver.close()
             self._driver = None
         self.sync.close()
+
+
+class _WriteGuard:
+    """The store's `WriteLock` (shared with the blocking API and other processes), taken
+    without blocking the event loop; the asyncio lock keeps this loop's tasks in line."""
+
+    def __init__(self, lock: asyncio.Lock, shared: WriteLock) -> None:
+        self._lock, self._shared = lock, shared
+
+    async def __aenter__(self) -> None:
+        await self._lock.acquire()
+        try:
+            await asyncio.to_thread(self._shared.__enter__)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._shared.__exit__()
+        self._lock.release()
 
 
 class _NoLock:

@@ -1,9 +1,14 @@
-"""The embedded graph server: ArcadeDB started in-process, speaking Bolt on loopback.
+"""The embedded graph server: ArcadeDB speaking Bolt on loopback, shared by every process.
 
-One server per data folder per process (the JVM starts once and cannot restart, so servers are
-shared and reference-counted). Credentials are random and kept in `<home>/credentials.json`
-(0600). A second process that finds the folder locked connects to the running server through
-`<home>/server.json` when it answers, and otherwise gets a clear StoreLockedError.
+One process owns a home folder's engine at a time (it holds the home's owner lock, see
+`graphmem.store.home`); every other process connects to it over Bolt. `EmbeddedServer.acquire`
+connects to the live owner, or becomes the owner: it starts the engine in this process, or
+(`start="background"`) spawns `graphmem serve` to own it. Any number of processes can open a
+fresh home at once. When the owner exits, however it exits, `takeover` gives a connected
+process the new owner (another process, or itself) within `timeout` seconds.
+
+In one process, servers are shared and reference-counted per home (the JVM starts once and
+cannot restart); the last `release` of an owned engine stops it and withdraws `server.json`.
 """
 
 from __future__ import annotations
@@ -13,26 +18,30 @@ import base64
 import json
 import logging
 import os
-import secrets
 import socket
 import sys
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib import error, request
 
 from ..errors import StoreError, StoreLockedError
+from . import home as homes
+from .home import HOST, OwnerLock, ServerInfo
 
 log = logging.getLogger(__name__)
 
 DATABASE = "graphmem"
-HOST = "127.0.0.1"
 _BOLT_PLUGIN = "Bolt:com.arcadedb.bolt.BoltProtocolPlugin"
 _JVM_NOISE = ("WARNING: Using incubator modules",)
 _lock = threading.Lock()
 _servers: dict[Path, EmbeddedServer] = {}
+# Spawns the owner process of a home: `(home, owner_lock)`, the lock to hand over to it.
+Spawn = Callable[[Path, OwnerLock], None]
 
 
 @dataclass
@@ -64,123 +73,158 @@ class Endpoint:
         except error.HTTPError as exc:
             detail = exc.read().decode(errors="replace")[:500]
             raise StoreError(f"embedded SQL failed: {command!r}: {detail}") from exc
+        except OSError as exc:
+            raise StoreError(f"embedded SQL failed: {command!r}: {exc}") from exc
 
 
 class EmbeddedServer:
-    """A reference-counted ArcadeDB server (or a connection to another process's)."""
+    """A reference-counted ArcadeDB server of this process, or a connection to the owner's."""
 
-    def __init__(self, home: Path, endpoint: Endpoint, java_server: Any | None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        endpoint: Endpoint,
+        java_server: Any | None = None,
+        owner_lock: OwnerLock | None = None,
+    ) -> None:
         self.home = home
         self.endpoint = endpoint
         self._java_server = java_server
+        self._owner_lock = owner_lock
         self._refs = 0
 
+    @property
+    def owned(self) -> bool:
+        """Whether this process runs the engine (others connect to it)."""
+        return self._java_server is not None
+
     @classmethod
-    def acquire(cls, home: Path, heap: str) -> EmbeddedServer:
-        """Start (or share) the server for `home`."""
+    def acquire(
+        cls, home: Path, heap: str, *, timeout: float = 30.0, spawn: Spawn | None = None
+    ) -> EmbeddedServer:
+        """The server for `home`: this process's, the live owner's, or a new one (started
+        here, or by `spawn` when given). StoreLockedError after `timeout` seconds with no
+        owner that answers."""
         home = home.expanduser().resolve()
         with _lock:
             server = _servers.get(home)
             if server is None:
-                server = _start(home, heap)
+                server = _connect_or_start(home, heap, timeout, spawn)
                 _servers[home] = server
             server._refs += 1
             return server
 
+    def takeover(
+        self, heap: str, *, timeout: float = 30.0, spawn: Spawn | None = None
+    ) -> EmbeddedServer:
+        """After the owner stopped answering: drop this connection and acquire the home's
+        server anew (the new owner's, or one started here). Idempotent across threads: a
+        caller whose server was already replaced gets the replacement."""
+        with _lock:
+            current = _servers.get(self.home)
+            if current is not None and current is not self:
+                current._refs += 1
+                self._refs -= 1
+                return current
+            if self.owned:
+                raise StoreError(f"the embedded store in {self.home} stopped in this process")
+            _servers.pop(self.home, None)
+        started = time.monotonic()
+        replacement = EmbeddedServer.acquire(self.home, heap, timeout=timeout, spawn=spawn)
+        log.warning(
+            "embedded store in %s: the owner went away; %s after %.1f s",
+            self.home,
+            "this process owns it now" if replacement.owned else "connected to the new owner",
+            time.monotonic() - started,
+        )
+        with _lock:
+            self._refs -= 1
+        return replacement
+
     def release(self) -> None:
-        """Drop one reference; the last one stops the server and removes server.json."""
+        """Drop one reference; the last one stops an owned server and gives up ownership."""
         with _lock:
             self._refs -= 1
             if self._refs > 0:
                 return
-            _servers.pop(self.home, None)
-            if self._java_server is not None:
-                self._java_server.stop()
-                (self.home / "server.json").unlink(missing_ok=True)
+            if _servers.get(self.home) is self:
+                _servers.pop(self.home)
+            self._stop()
+
+    def _stop(self) -> None:
+        """Withdraw the announcement, stop the engine, then free the lock for a new owner."""
+        if self._java_server is not None:
+            homes.withdraw(self.home)
+            self._java_server.stop()
+            self._java_server = None
+        if self._owner_lock is not None:
+            self._owner_lock.release()
+            self._owner_lock = None
 
 
-def _start(home: Path, heap: str) -> EmbeddedServer:
+def _connect_or_start(home: Path, heap: str, timeout: float, spawn: Spawn | None) -> EmbeddedServer:
+    """Connect to the live owner of `home`, or become the owner (or spawn one) when the owner
+    lock is free; wait while another process is starting."""
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    user, password = "root", _credentials(home)
-    running = _running_server(home)
-    if running is not None:  # another process serves this folder: use it, no JVM needed here
-        return EmbeddedServer(home, Endpoint(*running, user, password), None)
-    _start_jvm(home, heap)
-    import arcadedb_embedded as adb
-    from arcadedb_embedded.exceptions import ArcadeDBError
+    user, password = "root", homes.credentials(home)
+    deadline = time.monotonic() + timeout
+    spawned = False
+    while True:
+        running = homes.live_owner(home)
+        if running is not None:
+            log.info("embedded store in %s is served by pid %d", home, running.pid)
+            return EmbeddedServer(
+                home, Endpoint(running.bolt_port, running.http_port, user, password)
+            )
+        lock = None if spawned else OwnerLock.try_acquire(home)
+        if lock is not None:
+            if spawn is None:
+                return _start(home, heap, password, lock)
+            spawn(home, lock)  # the child holds the lock now
+            lock.release()
+            spawned = True
+        if time.monotonic() > deadline:
+            raise StoreLockedError(
+                f"the graphmem data folder {home} is locked by another process that does not "
+                f"answer (waited {timeout:.0f} s); stop that process, or use a different "
+                "GRAPHMEM_HOME"
+            )
+        time.sleep(0.05)
 
-    bolt_port, http_port = _free_port(), _free_port()
-    server = adb.create_server(
-        str(home / "arcadedb"),
-        root_password=password,
-        config={
-            "host": HOST,
-            "http_port": http_port,
-            "server_plugins": _BOLT_PLUGIN,
-            "bolt_port": bolt_port,
-        },
-    )
+
+def _start(home: Path, heap: str, password: str, lock: OwnerLock) -> EmbeddedServer:
+    """Start the engine in this process (which holds the owner lock) and announce it."""
     try:
-        server.start()
-    except ArcadeDBError as exc:
-        if "locked by another process" not in str(exc):
-            raise StoreError(f"cannot start the embedded store in {home}: {exc}") from exc
-        return EmbeddedServer(home, _running_endpoint(home, user, password), None)
-    try:
-        server.create_database(DATABASE)  # get-or-create
-    except Exception as exc:
-        server.stop()
-        raise StoreError(f"cannot open the embedded database in {home}: {exc}") from exc
-    _write_private(
-        home / "server.json",
-        {"pid": os.getpid(), "bolt_port": bolt_port, "http_port": http_port},
-    )
-    log.info("embedded store started in %s (bolt port %d)", home, bolt_port)
-    return EmbeddedServer(home, Endpoint(bolt_port, http_port, user, password), server)
+        _start_jvm(home, heap)
+        import arcadedb_embedded as adb
 
-
-def _running_server(home: Path) -> tuple[int, int] | None:
-    """(bolt, http) ports of another live process serving `home`, if its server answers."""
-    try:
-        info = json.loads((home / "server.json").read_text())
-        pid, bolt, http = int(info["pid"]), int(info["bolt_port"]), int(info["http_port"])
-        if pid == os.getpid():
-            return None
-        os.kill(pid, 0)  # raises if no such process
-        with socket.create_connection((HOST, bolt), timeout=2):
-            pass
-    except (OSError, ValueError, KeyError):
-        return None
-    log.info("embedded store in %s is served by pid %d; connecting to it", home, pid)
-    return bolt, http
-
-
-def _running_endpoint(home: Path, user: str, password: str) -> Endpoint:
-    """The folder is locked: connect to the process holding it, or explain."""
-    running = _running_server(home)
-    if running is None:
-        raise StoreLockedError(
-            f"the graphmem data folder {home} is locked by another process that cannot be "
-            "reached; stop that process, or use a different GRAPHMEM_HOME"
+        bolt_port, http_port = _free_port(), _free_port()
+        server = adb.create_server(
+            str(home / "arcadedb"),
+            root_password=password,
+            config={
+                "host": HOST,
+                "http_port": http_port,
+                "server_plugins": _BOLT_PLUGIN,
+                "bolt_port": bolt_port,
+            },
         )
-    return Endpoint(*running, user, password)
-
-
-def _credentials(home: Path) -> str:
-    """The root password for this folder, created once and kept owner-readable only."""
-    file = home / "credentials.json"
-    if file.exists():
-        return str(json.loads(file.read_text())["password"])
-    password = secrets.token_urlsafe(24)
-    _write_private(file, {"user": "root", "password": password})
-    return password
-
-
-def _write_private(path: Path, data: dict[str, Any]) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh)
-    os.chmod(path, 0o600)
+        try:
+            server.start()
+        except Exception as exc:
+            raise StoreError(f"cannot start the embedded store in {home}: {exc}") from exc
+        try:
+            server.create_database(DATABASE)  # get-or-create
+        except Exception as exc:
+            server.stop()
+            raise StoreError(f"cannot open the embedded database in {home}: {exc}") from exc
+    except BaseException:
+        lock.release()
+        raise
+    homes.publish(home, ServerInfo(os.getpid(), bolt_port, http_port))
+    log.info("embedded store started in %s (bolt port %d)", home, bolt_port)
+    endpoint = Endpoint(bolt_port, http_port, "root", password)
+    return EmbeddedServer(home, endpoint, server, lock)
 
 
 def _free_port() -> int:
@@ -229,9 +273,7 @@ def stop_all() -> None:
         servers = list(_servers.values())
         _servers.clear()
     for server in servers:
-        if server._java_server is not None:
-            server._java_server.stop()
-            (server.home / "server.json").unlink(missing_ok=True)
+        server._stop()
     _stop_reference_queue()
 
 

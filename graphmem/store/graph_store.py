@@ -10,19 +10,20 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
 import neo4j
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from ..config import StoreConfig, default_home
 from ..effects import Query, Rows, TxSteps, run
 from ..errors import ConfigError, StoreError
 from . import dialect as dialects
 from .drivers import drive
-from .embedded import EmbeddedServer
+from .embedded import EmbeddedServer, Spawn
+from .home import WriteLock, live_owner, schema_lock
 from .queries import load, prepare, row
 
 T = TypeVar("T")
@@ -38,36 +39,103 @@ def retry_delay(attempt: int) -> float:
 class GraphStore:
     """Owns the driver (and, in embedded mode, a share of the in-process server)."""
 
-    def __init__(self, config: StoreConfig, dimensions: int, embedder: str) -> None:
+    def __init__(
+        self,
+        config: StoreConfig,
+        dimensions: int,
+        embedder: str,
+        *,
+        spawn: Spawn | None = None,
+    ) -> None:
         self.config = config
         self.dimensions = dimensions
         self.embedder = embedder
         self._server: EmbeddedServer | None = None
+        self._spawn = spawn
+        self._home: Path | None = None
         if config.uri:
-            password = config.password.get_secret_value() if config.password else ""
-            uri, auth = config.uri, (config.user, password)
             self.dialect = dialects.NEO4J
             self.database = config.database
         else:
-            home = Path(config.home) if config.home else default_home()
-            self._server = EmbeddedServer.acquire(home, config.heap)
-            endpoint = self._server.endpoint
-            uri, auth = endpoint.bolt_uri, (endpoint.user, endpoint.password)
+            self._home = (Path(config.home) if config.home else default_home()).expanduser()
+            self._server = EmbeddedServer.acquire(
+                self._home, config.heap, timeout=config.takeover_timeout, spawn=spawn
+            )
             self.dialect = dialects.ARCADEDB
             self.database = "graphmem"
-        self.uri, self.auth = uri, auth
-        # Embedded ArcadeDB can fail concurrent writers with EntityNotFound: serialize them.
-        self.serialize_writes = self._server is not None
-        self._write_lock = threading.Lock() if self.serialize_writes else None
+        # Embedded ArcadeDB can fail concurrent writers: serialize them, across processes.
+        self.write_lock = WriteLock(self._home) if self._home is not None else None
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        self._connection_lock = threading.Lock()
+        self.generation = 0  # counts the connections made: a takeover makes a new one
+        self._driver: neo4j.Driver | None = None
+        self._connect()
         try:
-            self._driver: neo4j.Driver | None = neo4j.GraphDatabase.driver(uri, auth=auth)
+            with self._schema_guard():
+                self._ensure_schema()
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self) -> None:
+        """Open the driver to the configured Neo4j, or to the embedded server's endpoint."""
+        if self._server is None:
+            password = self.config.password.get_secret_value() if self.config.password else ""
+            uri, auth = str(self.config.uri), (self.config.user, password)
+            options: dict[str, Any] = {}
+        else:
+            endpoint = self._server.endpoint
+            uri, auth = endpoint.bolt_uri, (endpoint.user, endpoint.password)
+            # A lost owner is taken over by `_with_retry`: the driver must not spend its
+            # default 30 s retrying a server that is gone.
+            options = {"max_transaction_retry_time": 1.0, "connection_timeout": 5.0}
+        self.uri, self.auth = uri, auth
+        try:
+            self._driver = neo4j.GraphDatabase.driver(uri, auth=auth, **options)
             self._driver.verify_connectivity()
         except (ServiceUnavailable, AuthError) as exc:
             self.close()
             raise StoreError(f"cannot connect to the graph store at {uri}: {exc}") from exc
-        self._ensure_schema()
+        self.generation += 1
+
+    def take_over(self, seen: int) -> None:
+        """The embedded owner stopped answering the connection of generation `seen`: connect
+        to its successor (another process, or this one becoming the owner). A no-op when
+        another thread already did it; StoreError when this store cannot take over (Neo4j,
+        or an engine of this process's own that stopped)."""
+        with self._connection_lock:
+            if self.generation != seen:
+                return
+            if self._server is None or self._server.owned:
+                raise StoreError(f"the graph store at {self.uri} stopped answering")
+            self._server = self._server.takeover(
+                self.config.heap, timeout=self.config.takeover_timeout, spawn=self._spawn
+            )
+            old, self._driver = self._driver, None
+            if old is not None:
+                old.close()
+            self._connect()
+
+    @property
+    def can_take_over(self) -> bool:
+        """Whether a lost connection means a lost owner, to be taken over (embedded only)."""
+        return self._server is not None and not self._server.owned
+
+    def owner_lost(self, exc: Exception) -> bool:
+        """Whether `exc` means that the embedded owner this store talks to went away: the
+        connection failed, or the error came from an engine that no longer owns the home
+        (a stopping engine refuses credentials, for one)."""
+        if self._server is None or self._server.owned or self._home is None:
+            return False
+        if isinstance(exc, ServiceUnavailable | SessionExpired):
+            return True
+        owner = live_owner(self._home)
+        return owner is None or owner.bolt_port != self._server.endpoint.bolt_port
+
+    def _schema_guard(self) -> AbstractContextManager[None]:
+        """Schema work of processes sharing one embedded home runs one at a time."""
+        return schema_lock(self._home) if self._home is not None else nullcontext()
 
     # -- reads and writes ---------------------------------------------------------------------
 
@@ -126,18 +194,29 @@ class GraphStore:
         )
 
     def _with_retry(self, call: Callable[[neo4j.Session], T], *, write: bool) -> T:
+        """Run `call` in a session; transient errors are retried, a lost embedded owner is
+        taken over and the call run again (within `takeover_timeout`)."""
         attempts = self.config.write_retries + 1
-        guard = self._write_lock if (write and self._write_lock) else nullcontext()
-        for attempt in range(attempts):
+        guard = self.write_lock if (write and self.write_lock) else nullcontext()
+        attempt, deadline = 0, time.monotonic() + self.config.takeover_timeout
+        while True:
+            seen = self.generation
             try:
                 with guard, self._session(write=write) as session:
                     return call(session)
-            except Neo4jError as exc:
-                if attempt + 1 < attempts and dialects.is_retryable(exc):
-                    time.sleep(retry_delay(attempt))
+            except (ServiceUnavailable, SessionExpired, Neo4jError) as exc:
+                if time.monotonic() < deadline and self.owner_lost(exc):
+                    self.take_over(seen)
+                    continue
+                if not isinstance(exc, Neo4jError):
+                    raise StoreError(
+                        f"the graph store at {self.uri} does not answer: {exc}"
+                    ) from exc
+                attempt += 1
+                if attempt < attempts and dialects.is_retryable(exc):
+                    time.sleep(retry_delay(attempt - 1))
                     continue
                 raise StoreError(f"graph store error: {exc}") from exc
-        raise AssertionError("unreachable")
 
     # -- schema and engine work -------------------------------------------------------------
 
@@ -163,7 +242,8 @@ class GraphStore:
 
     def prepare_relation_types(self, names: Iterable[str]) -> None:
         """Declare what the engine needs per relation type (see `Dialect`). Idempotent."""
-        self.dialect.prepare_relation_types(self, names)
+        with self._schema_guard():
+            self.dialect.prepare_relation_types(self, names)
 
     def settle_indexes(self) -> None:
         """Bring the vector indexes up to date with every write so far. The engine does this
@@ -204,3 +284,5 @@ class GraphStore:
         if self._server is not None:
             self._server.release()
             self._server = None
+        if self.write_lock is not None:
+            self.write_lock.close()

@@ -1,0 +1,208 @@
+"""The REST API: `create_app(memory, policy, config)`, a FastAPI app over one `Memory`.
+
+Memory routes, shaped like mem0's REST server::
+
+    POST   /memories                  add (mem0 MemoryCreate: messages, user_id, ..., metadata)
+    GET    /memories                  get_all (user_id, agent_id, run_id, page, page_size,
+                                      filters as JSON text, as_of, known_at)
+    DELETE /memories                  delete_all: erase the scope
+    GET    /memories/{id}             get
+    PUT    /memories/{id}             update ({"data": ..., "metadata": ...})
+    DELETE /memories/{id}             delete
+    GET    /memories/{id}/history     history
+    POST   /search                    search (mem0 SearchRequest: query, ..., filters, limit...)
+    POST   /reset                     reset: every scope's data (servers for all scopes only)
+
+Graph routes::
+
+    POST   /relations                 add_relation (subject, relation, object, ...)
+    GET    /entities/{name}           what the memory knows about one entity: its facts and
+                                      the entities they reach (neighbors, one hop)
+    GET    /entities/{name}/neighbors neighbors (hops, types, as_of, include_history, limit)
+    GET    /changes                   changes (since, until, limit)
+    POST   /query                     query: read-only Cypher (servers for all scopes only)
+    POST   /export                    export of the scope, as JSON data
+    GET    /health                    {"status", "version", "store", "pid"}; no token needed
+
+OpenAPI docs at `/docs` (schema `/openapi.json`). Every call's scope is resolved by the
+server's `ScopePolicy`; a route that takes a memory id (with the scope ids in its query
+string) checks that the memory is in that scope before acting, and answers 404 for
+another scope's id as for an unknown one. Errors are JSON, see `graphmem.server.failures`
+(a Cypher statement the engine refuses is a ValidationError, 400).
+The routes calling the blocking `Memory` are plain functions: FastAPI runs them in its thread
+pool. The MCP tools (`graphmem.server.mcp`) are served at `/mcp` (streamable HTTP) behind the
+same token gate, their session manager running for the app's lifetime.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import FastAPI, Query
+
+from .. import __version__
+from ..config import MemoryConfig
+from ..errors import StoreError, ValidationError
+from . import failures
+from .auth import Gate, server_token
+from .payloads import (
+    ChangesQuery,
+    CypherRequest,
+    ExportRequest,
+    ListQuery,
+    MemoryCreate,
+    MemoryUpdate,
+    NeighborsQuery,
+    RelationCreate,
+    ScopeQuery,
+    SearchRequest,
+    check_json,
+)
+from .runfile import store_kind
+from .scoping import ScopePolicy
+
+if TYPE_CHECKING:
+    from ..memory import Memory
+
+
+def create_app(
+    memory: Memory,
+    policy: ScopePolicy,
+    config: MemoryConfig,
+) -> FastAPI:
+    """The app serving `memory` under `policy`, behind the token and body-size gate of
+    `config.server` (see the module docstring)."""
+    from .mcp import build_server, mount
+
+    mcp = mount(build_server(memory, policy), host=config.server.host)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with mcp.lifespan():
+            yield
+
+    app = FastAPI(
+        title="graphmem",
+        version=__version__,
+        description=(
+            "A graph-first, versioned knowledge memory. Send `Authorization: Bearer <token>` "
+            "(the token file is in the server's home folder) on every route but /health."
+        ),
+        lifespan=lifespan,
+    )
+    failures.install(app)
+    _memory_routes(app, memory, policy)
+    _graph_routes(app, memory, policy, store=store_kind(config))
+    app.router.routes.append(mcp.route("/mcp"))
+    app.add_middleware(
+        Gate, token=server_token(config), max_body_bytes=config.server.max_body_bytes
+    )
+    return app
+
+
+def _memory_routes(app: FastAPI, memory: Memory, policy: ScopePolicy) -> None:
+    """The mem0-shaped routes."""
+
+    def visible(memory_id: str, q: ScopeQuery) -> dict[str, Any]:
+        record = memory.get(memory_id)
+        policy.check_visible(record, memory_id, **q.ids())
+        assert record is not None
+        return record
+
+    @app.post("/memories", tags=["memories"], summary="Store messages and their facts")
+    def add(body: MemoryCreate) -> Any:
+        return memory.add(**policy.resolve(**body.ids()), **body.options())
+
+    @app.get("/memories", tags=["memories"], summary="The scope's current facts")
+    def get_all(q: Annotated[ListQuery, Query()]) -> Any:
+        options = q.options()
+        if "filters" in options:
+            options["filters"] = _filters(options["filters"])
+        return memory.get_all(**policy.resolve(**q.ids()), **options)
+
+    @app.delete("/memories", tags=["memories"], summary="Erase the scope's memories")
+    def delete_all(q: Annotated[ScopeQuery, Query()]) -> Any:
+        return memory.delete_all(**policy.resolve(**q.ids()))
+
+    @app.get("/memories/{memory_id}", tags=["memories"], summary="One memory")
+    def get(memory_id: str, q: Annotated[ScopeQuery, Query()]) -> Any:
+        return visible(memory_id, q)
+
+    @app.put("/memories/{memory_id}", tags=["memories"], summary="The next version of a fact")
+    def update(memory_id: str, body: MemoryUpdate, q: Annotated[ScopeQuery, Query()]) -> Any:
+        visible(memory_id, q)
+        return memory.update(memory_id, **body.options())
+
+    @app.delete("/memories/{memory_id}", tags=["memories"], summary="Close a memory")
+    def delete(memory_id: str, q: Annotated[ScopeQuery, Query()]) -> Any:
+        visible(memory_id, q)
+        return memory.delete(memory_id)
+
+    @app.get("/memories/{memory_id}/history", tags=["memories"], summary="Every version")
+    def history(memory_id: str, q: Annotated[ScopeQuery, Query()]) -> Any:
+        visible(memory_id, q)
+        return memory.history(memory_id)
+
+    @app.post("/search", tags=["memories"], summary="Facts and turns that answer a question")
+    def search(body: SearchRequest) -> Any:
+        return memory.search(**policy.resolve(**body.ids()), **body.options())
+
+    @app.post("/reset", tags=["memories"], summary="Erase all graphmem data (every scope)")
+    def reset() -> Any:
+        policy.require_all_scopes("reset")
+        return memory.reset()
+
+
+def _graph_routes(app: FastAPI, memory: Memory, policy: ScopePolicy, *, store: str) -> None:
+    """The routes over the graph itself."""
+
+    @app.post("/relations", tags=["graph"], summary="Store a fact: subject, relation, object")
+    def add_relation(body: RelationCreate) -> Any:
+        return memory.add_relation(**policy.resolve(**body.ids()), **body.options())
+
+    # The neighbors route first: a name may hold '/', so `{name:path}` would take it.
+    @app.get("/entities/{name:path}/neighbors", tags=["graph"], summary="Facts within hops")
+    def neighbors(name: str, q: Annotated[NeighborsQuery, Query()]) -> Any:
+        return memory.neighbors(name, **policy.resolve(**q.ids()), **q.options())
+
+    @app.get("/entities/{name:path}", tags=["graph"], summary="What is known about an entity")
+    def get_entity(name: str, q: Annotated[ScopeQuery, Query()]) -> Any:
+        return memory.neighbors(name, **policy.resolve(**q.ids()), hops=1)
+
+    @app.get("/changes", tags=["graph"], summary="What was learned and retired in a window")
+    def changes(q: Annotated[ChangesQuery, Query()]) -> Any:
+        return memory.changes(**policy.resolve(**q.ids()), **q.options())
+
+    @app.post("/query", tags=["graph"], summary="Read-only Cypher over the whole database")
+    def query(body: CypherRequest) -> Any:
+        policy.require_all_scopes("raw Cypher (POST /query)")
+        try:
+            return memory.query(**policy.resolve(**body.ids()), **body.options())
+        except StoreError as exc:  # the engine refused the statement: the caller's mistake
+            code = str(getattr(exc.__cause__, "code", None) or "")
+            if code.startswith("Neo.ClientError.Statement."):
+                raise ValidationError(f"the statement was refused: {exc}") from exc
+            raise
+
+    @app.post("/export", tags=["graph"], summary="The scope with its full version history")
+    def export(body: ExportRequest | None = None) -> Any:
+        body = body or ExportRequest()
+        return memory.export(**policy.resolve(**body.ids()), **body.options())
+
+    @app.get("/health", tags=["server"], summary="Whether the server answers")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, "store": store, "pid": os.getpid()}
+
+
+def _filters(text: str) -> Any:
+    """The `filters` query parameter: a filter as JSON text."""
+    try:
+        value = json.loads(text)
+        check_json(value)
+    except (ValueError, RecursionError) as exc:
+        raise ValidationError(f"filters must be a JSON filter: {exc}") from None
+    return value
