@@ -310,13 +310,17 @@ def main() -> None:
 def checks(r: dict[str, Any]) -> dict[str, Any]:
     """The issue's targets, against numbers of this run."""
     inproc, served = r["in_process"]["search"]["p95"], r["served_library"]["search"]["p95"]
-    rest_over = r["rest"]["search"]["p50"] - r["served_library"]["search"]["p50"]
+    over = {
+        op: round(r["rest"][op]["p50"] - r["served_library"][op]["p50"], 2)
+        for op in ("search", "add")
+    }
     cli = max(r["cli_served"]["search"]["p50"], r["cli_served"]["add"]["p50"])
     return {
         "served_p95_over_in_process_p95": round(served / inproc, 3),
         "served_p95_at_most_a_third": served <= inproc / 3,
-        "rest_search_p50_over_library_ms": round(rest_over, 2),
-        "rest_adds_at_most_5_ms": rest_over <= 5,
+        "rest_search_p50_over_library_ms": over["search"],
+        "rest_add_p50_over_library_ms": over["add"],
+        "rest_adds_at_most_5_ms": max(over.values()) <= 5,
         "cli_with_server_p50_ms": cli,
         "cli_with_server_at_most_500_ms": cli <= 500,
     }
@@ -339,4 +343,10 @@ def report(r: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--recheck"]:  # the targets of a results file, recomputed
+        saved = json.loads(Path(sys.argv[2]).read_text())
+        saved["checks"] = checks(saved)
+        Path(sys.argv[2]).write_text(json.dumps(saved, indent=2) + "\n")
+        report(saved)
+    else:
+        main()
