@@ -40,6 +40,7 @@ from .checks import check_int
 from .errors import GraphmemError, NotFoundError, ValidationError
 from .ontology import relation_type_name
 from .scope import Scope
+from .store.drivers import adrive, drive
 
 T = TypeVar("T")
 
@@ -65,37 +66,14 @@ def ask(method: str, *args: Any, **kwargs: Any) -> MemoryCall:
 
 
 def run_calls(memory: Any, calls: Calls[T]) -> T:
-    """Run a tool body against a memory with blocking methods (`Memory`, `MemoryClient`)."""
-    answer: Any = None
-    error: Exception | None = None
-    while True:
-        try:
-            step = calls.send(answer) if error is None else calls.throw(error)
-        except StopIteration as stop:
-            value: T = stop.value
-            return value
-        answer, error = None, None
-        try:
-            answer = getattr(memory, step.method)(*step.args, **step.kwargs)
-        except Exception as exc:  # thrown back into the body, which may handle it
-            error = exc
+    """Run a tool body against a memory with blocking methods (`Memory`, `MemoryClient`);
+    an error a method raises is thrown back into the body, which may handle it."""
+    return drive(calls, lambda step: getattr(memory, step.method)(*step.args, **step.kwargs))
 
 
 async def arun_calls(memory: Any, calls: Calls[T]) -> T:
     """`run_calls` for a memory whose methods are coroutines (`AsyncMemory`)."""
-    answer: Any = None
-    error: Exception | None = None
-    while True:
-        try:
-            step = calls.send(answer) if error is None else calls.throw(error)
-        except StopIteration as stop:
-            value: T = stop.value
-            return value
-        answer, error = None, None
-        try:
-            answer = await getattr(memory, step.method)(*step.args, **step.kwargs)
-        except Exception as exc:
-            error = exc
+    return await adrive(calls, lambda step: getattr(memory, step.method)(*step.args, **step.kwargs))
 
 
 # -- what a tool body is given ---------------------------------------------------------------------
