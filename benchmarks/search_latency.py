@@ -48,6 +48,7 @@ from statements import statement
 from graphmem import Memory
 from graphmem.effects import query, run
 from graphmem.embeddings import Embedder
+from graphmem.facts import new_memory_id
 from graphmem.resolve import name_key
 from graphmem.scope import Scope
 from graphmem.search.traversal import EXPAND_LIMIT, FRONTIER, PER_ENTITY
@@ -124,6 +125,7 @@ class World:
             )
         }
         self.facts = 0
+        self.memories: list[tuple[str, str]] = []  # (memory id, relation) of every fact loaded
         self.episode_vectors: list[np.ndarray] = []
         self.episode_entities: list[list[str]] = []
 
@@ -143,6 +145,7 @@ class World:
             vec = self.vectors[s["id"]] + self.rel_vec[rel] + self.vectors[o["id"]]
             row = {
                 "id": str(uuid.uuid4()),
+                "memory_id": new_memory_id(rel),
                 "subject_id": s["id"],
                 "object_id": o["id"],
                 "fact": sentence.format(s=s["name"], o=o["name"]),
@@ -150,6 +153,7 @@ class World:
                 "episode_ids": [],
             }
             rows_by_type.setdefault(rel, []).append(row)
+            self.memories.append((row["memory_id"], rel))
             pending.append((row, vec, [s["id"], o["id"]]))
             if len(pending) == 10 or i == new - 1:
                 eid = str(uuid.uuid4())
@@ -374,10 +378,10 @@ def main() -> None:
     s = results["sizes"]
     if "100000" in s:
         p50_100k, p50_10k = s["100000"]["search"]["p50_ms"], s["10000"]["search"]["p50_ms"]
-        results["targets"] = {
-            "p50_100k_le_20ms": p50_100k <= 20,
-            "p95_100k_le_50ms": s["100000"]["search"]["p95_ms"] <= 50,
-            "p50_100k_le_2x_10k": p50_100k <= 2 * p50_10k,
+        results["targets"] = {  # issue 14
+            "p50_100k_le_50ms": p50_100k <= 50,
+            "p95_100k_le_100ms": s["100000"]["search"]["p95_ms"] <= 100,
+            "p50_100k_le_1.5x_10k": p50_100k <= 1.5 * p50_10k,
         }
     print(f"\n{'facts':>8} {'search p50':>11} {'p95':>7} {'brute p50':>10} {'p95':>7}")
     for row in s.values():

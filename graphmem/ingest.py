@@ -1,10 +1,13 @@
 """Bulk ingest: many messages (JSONL, or LoCoMo-style conversations) into the memory.
 
-Each message is stored with `add` (its own episode, speaker and time, one transaction), so an
-interrupted ingest loses at most the message in flight. Re-running skips the messages already
-stored: an episode is recognised by its owner, agent/run ids, content hash and time, counted
-as a multiset so a message said twice is stored twice. Messages are checked for that in
-batches, with a progress bar on a terminal and a summary of the events at the end.
+Messages are stored in batches of `batch_size` with `add_many` (graphmem/batch.py): each
+message is one `add` call (its own episode, speaker and time), a batch is one extraction batch,
+one embedding call and one transaction, and the stored graph is the one adding the messages one
+by one would give. An interrupted ingest loses at most the batch in flight. Re-running skips
+the messages already stored: an episode is recognised by its owner, agent/run ids, content hash
+and time, counted as a multiset so a message said twice is stored twice. Messages are checked
+for that batch by batch, with a progress bar on a terminal and a summary of the events at the
+end.
 
 JSONL: one message per line,
 ``{"user_id": "alice", "run_id": "s1", "role": "user", "name": "Alice", "content": "...",
@@ -34,7 +37,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from . import writes
+from .batch import MAX_ITEMS, AddItem, add_many, named
 from .checks import check_int
 from .context import Context
 from .effects import Steps, compute, read
@@ -95,6 +98,10 @@ def ingest(
 ) -> Steps[dict[str, Any]]:
     """Ingest messages from a JSONL or LoCoMo JSON file (or the parsed records).
 
+    Every message is validated before anything is stored; then `batch_size` messages at a time
+    (at most `batch.MAX_ITEMS`) are stored in one `add_many` transaction, in input order. A
+    batch that fails stores nothing and raises the error naming the message's place in the
+    input (``chat.jsonl:12: ...``); the batches before it stay stored, and a re-run resumes.
     Returns a summary: messages seen, stored and skipped (already stored), the fact events
     (ADD/UPDATE/DELETE/NOOP) and the scopes touched. `progress=None` shows a bar only when
     stderr is a terminal. Re-running with the same input stores nothing twice.
@@ -122,6 +129,7 @@ def ingest(
         for start in range(0, len(items), batch_size):
             batch = items[start : start + batch_size]
             yield from _look_up(batch, known)
+            todo = []
             for item in batch:
                 key = item.key()
                 stored_keys = known[item.scope.owner][key[2]]
@@ -129,20 +137,24 @@ def ingest(
                 seen[(item.scope.owner, key)] += 1
                 if occurrence < _stored_count(stored_keys, key):
                     skipped += 1
-                    bar.update(1)
-                    continue
-                result = yield from writes.add(
-                    ctx,
-                    {"role": item.role, "content": item.content, "name": item.name},
-                    **item.scope.ids(),
-                    metadata=item.metadata,
-                    infer=infer,
-                    timestamp=item.timestamp,
-                )
-                stored += 1
+                else:
+                    todo.append(item)
+            bar.update(len(batch) - len(todo))
+            for first in range(0, len(todo), MAX_ITEMS):
+                part = todo[first : first + MAX_ITEMS]
+                try:
+                    results = yield from add_many(ctx, [_add_item(item, infer) for item in part])
+                except GraphmemError as exc:  # name the input line, not the batch's item
+                    index, cause = getattr(exc, "item", None), exc.__cause__
+                    if index is None or not isinstance(cause, GraphmemError):
+                        raise
+                    raise named(cause, part[index].where) from cause
+                stored += len(part)
                 if infer:
-                    events.update(e.get("event", "") for e in result.get("results", []))
-                bar.update(1)
+                    events.update(
+                        e.get("event", "") for result in results for e in result["results"]
+                    )
+                bar.update(len(part))
             bar.set_postfix(stored=stored, skipped=skipped, facts=events["ADD"], refresh=False)
     finally:
         bar.close()
@@ -159,6 +171,16 @@ def ingest(
     }
     log.info("ingest: %s", summary)
     return summary
+
+
+def _add_item(item: Item, infer: bool) -> AddItem:
+    return AddItem(
+        messages={"role": item.role, "content": item.content, "name": item.name},
+        **item.scope.ids(),
+        metadata=item.metadata,
+        timestamp=item.timestamp,
+        infer=infer,
+    )
 
 
 def _look_up(batch: list[Item], known: dict[str, dict[str, Counter[Any]]]) -> Steps[None]:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from . import forget, merge, reads, transfer, writes
+from . import batch, forget, merge, reads, transfer, writes
 from . import ingest as _ingest
 from . import search as retrieval
 from .config import MemoryConfig
@@ -118,6 +118,7 @@ class Memory(_Base):
     """A graph memory over Neo4j or the embedded store. Use as a context manager or `close()`."""
 
     add = _sync(writes.add)
+    add_many = _sync(batch.add_many)
     add_relation = _sync(writes.add_relation)
     update = _sync(writes.update)
     delete = _sync(writes.delete)
@@ -160,6 +161,7 @@ class AsyncMemory(_Base):
         self.astore = AsyncGraphStore(self.store)
 
     add = _async(writes.add)
+    add_many = _async(batch.add_many)
     add_relation = _async(writes.add_relation)
     update = _async(writes.update)
     delete = _async(writes.delete)

@@ -7,8 +7,9 @@ from typing import Any
 from . import records
 from .checks import check_int
 from .context import Context
-from .effects import Steps, read
+from .effects import Steps, query, read, read_all
 from .errors import NotFoundError, ValidationError
+from .facts import MEMORY_TYPES, memory_type
 from .filters import matches
 from .filters import validate as validate_filters
 from .scope import Scope
@@ -91,9 +92,38 @@ def history(ctx: Context, memory_id: str) -> Steps[list[dict[str, Any]]]:
 
 
 def versions(memory_id: str) -> Steps[list[dict[str, Any]]]:
-    """Every version of a memory, oldest first."""
+    """Every version of a memory, oldest first.
+
+    An id that names a relationship type (`graphmem.facts.new_memory_id`) is found by index
+    seeks: that type's versions, then those of the other types they list in `memory_types`
+    (read at once; none unless the memory changed type). Independent of how many facts the
+    store holds. Any other id (uuid4 ids of stores made before typed ids), or one whose type
+    has no version left (an unknown id; a memory whose versions of that type were erased by a
+    narrowed `delete_all` while versions of another type remain), is looked up by
+    `scan_versions`.
+    """
     if not isinstance(memory_id, str) or not memory_id:
         raise ValidationError("memory_id must be a non-empty string")
+    first = memory_type(memory_id)
+    if first is None:
+        found = yield from scan_versions(memory_id)
+        return found
+    rows = yield from read("fact_versions_of_type", rel_type=first, memory_id=memory_id)
+    if not rows:
+        found = yield from scan_versions(memory_id)
+        return found
+    others = sorted({t for row in rows for t in row["r"].get(MEMORY_TYPES) or []} - {first})
+    if others:
+        answers = yield from read_all(
+            *(query("fact_versions_of_type", rel_type=t, memory_id=memory_id) for t in others)
+        )
+        rows = [*rows, *(row for answer in answers for row in answer)]
+    return sorted((records.fact(r) for r in rows), key=lambda v: v["version"] or 0)
+
+
+def scan_versions(memory_id: str) -> Steps[list[dict[str, Any]]]:
+    """Every version of a memory, oldest first, by a scan of every relationship
+    (`cypher/fact_versions.cypher`): the lookup of ids that name no type."""
     rows = yield from read("fact_versions", memory_id=memory_id)
     return [records.fact(r) for r in rows]
 

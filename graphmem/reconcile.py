@@ -200,7 +200,8 @@ def apply_fact(
         assert start is not None  # decide() places only dated facts in the past
         event = yield from _place_late(scope, fact, s_id, o_id, old, start, episode_ids, now)
         return event
-    memory_id, version, created = str(uuid.uuid4()), 1, now
+    memory_id: str | None = None  # a new memory: create_version mints its id
+    version, created = 1, now
     if old is not None:
         memory_id, version, created = old["id"], old["version"] + 1, old["created_at"] or now
     ended = ended_by is not None or (fact.end is not None and fact.end <= (said_at or now))

@@ -1,9 +1,11 @@
 """Export and import a scope's graph: entities, episodes, every fact version, MENTIONS links.
 
 The export is a plain document (nodes with labels and properties, relationships with type,
-ends and properties) carried generically, so properties added later travel too. `export`
-builds it from the store and `import_` checks a whole document before writing it back; the
-formats it is written in (JSON, GraphML, a Cypher script) live in `graphmem.readwrite`.
+ends and properties) carried generically, so properties added later travel too; internal ones
+do not (a fact version's `memory_types`, see `graphmem.facts`: an import keeps what the store
+holds and adds what the versions it loads need). `export` builds it from the store and
+`import_` checks a whole document before writing it back; the formats it is written in (JSON,
+GraphML, a Cypher script) live in `graphmem.readwrite`.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from typing import Any
 
 from . import readwrite
 from .context import Context
-from .effects import Steps, compute, read, run, write
+from .effects import Steps, TxSteps, compute, read, run, write
 from .errors import InvalidNameError, ValidationError
+from .facts import MEMORY_TYPES, keep_memory_types, other_types
 from .ontology import LABEL_NAME, RELATION_NAME, RESERVED_LABELS
 from .readwrite import FORMATS
 from .readwrite.values import decode_value, encode_value
@@ -31,6 +34,8 @@ FORMAT = "graphmem-export"
 FORMAT_VERSION = 1
 _PAGE = 500
 _BATCH = 500
+# Properties of fact versions that graphmem derives and keeps itself: never exported.
+_INTERNAL = frozenset({MEMORY_TYPES})
 
 
 # -- export -------------------------------------------------------------------------------------
@@ -114,11 +119,12 @@ def _node(row: dict[str, Any], include_embeddings: bool) -> dict[str, Any]:
 
 
 def _rel(row: dict[str, Any], include_embeddings: bool) -> dict[str, Any]:
+    props = {k: v for k, v in row["props"].items() if k not in _INTERNAL}
     return {
         "type": row["type"],
         "start": row["start"],
         "end": row["end"],
-        "properties": _props(row["props"], include_embeddings),
+        "properties": _props(props, include_embeddings),
     }
 
 
@@ -144,6 +150,7 @@ def import_(ctx: Context, source: str | Path | dict[str, Any]) -> Steps[dict[str
         "facts": (yield from _write_groups("import_facts", plan.facts, "rel_type")),
         "links": (yield from _write_groups("import_episode_links", plan.links, "rel_type")),
     }
+    yield from _keep_memory_types(plan.facts)
     return {"message": "import complete", "imported": counts, "scope": doc.get("scope")}
 
 
@@ -229,10 +236,33 @@ def _plan(ctx: Context, doc: Any) -> _Plan:
             vector = props.get("embedding")
             if vector is not None and (not isinstance(vector, list) or len(vector) != dims):
                 raise ValidationError(f"{where}: embedding size differs from this store's ({dims})")
+            props.pop(MEMORY_TYPES, None)  # graphmem's own (import_facts keeps the store's)
             plan.facts[rel_type].append({**row, "id": props["id"]})
         else:
             plan.links[rel_type].append(row)
     return plan
+
+
+def _keep_memory_types(facts: dict[str, list[dict[str, Any]]]) -> Steps[None]:
+    """After the versions are written: the memories whose versions in the document have
+    types other than the one their id names get those types in `memory_types`, as a write
+    keeps them (`graphmem.facts.keep_memory_types`: added to what the store holds, so a
+    document with part of a memory, e.g. one run of it, takes nothing away)."""
+    pairs = [
+        (str(row["props"].get("memory_id")), rel_type)
+        for rel_type, rows in facts.items()
+        for row in rows
+    ]
+    changed = sorted(other_types(pairs).items())
+    for start in range(0, len(changed), _BATCH):
+        batch = changed[start : start + _BATCH]
+        yield from write(partial(_keep_all, batch))
+
+
+def _keep_all(memories: list[tuple[str, list[str]]]) -> TxSteps[None]:
+    """One transaction of `_keep_memory_types`: (memory id, its other types) pairs."""
+    for memory_id, types in memories:
+        yield from keep_memory_types(memory_id, types)
 
 
 def _id_and_props(node: Any, where: str) -> tuple[str, dict[str, Any]]:

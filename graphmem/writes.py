@@ -13,6 +13,7 @@ from typing import Any
 from .context import Context
 from .effects import Steps, TxSteps, compute, run, write
 from .errors import ValidationError
+from .extraction import Extraction
 from .facts import Fact, close_version, create_version, prepare
 from .messages import Message, metadata_json, normalize_messages
 from .reads import current_version, get_all
@@ -45,71 +46,35 @@ def add(
     now = now_iso()
     said_at = to_iso(timestamp, "timestamp")
     occurred = said_at or now
-    speaker = next((m.name for m in msgs if m.name), None) or (
-        scope.user_id or scope.agent_id or "User"
-    )
+    speaker = speaker_of(scope, msgs)
     facts: list[Fact] = []
     if infer:
         existing = None
         if ctx.config.extractor == "llm":
-            existing = yield from _existing_facts(ctx, scope, msgs, speaker)
+            current = yield from current_facts(ctx, scope)
+            existing = facts_about(current, msgs, speaker)
         extraction = yield from compute(ctx.extract, msgs, speaker, occurred, existing)
-        facts = fold_changes(
-            [
-                prepare(
-                    ctx.ontology,
-                    r.subject,
-                    r.relation,
-                    r.object,
-                    subject_type=r.subject_type,
-                    object_type=r.object_type,
-                    valid_from=r.valid_from,
-                    valid_to=r.valid_to,
-                    metadata=meta,
-                    confidence=r.confidence,
-                    negated=r.negated or r.event == "DELETE",
-                    replaces=r.memory_id,
-                )
-                for r in extraction.relations
-                if r.event != "NONE"
-            ]
-        )
+        facts = extracted_facts(ctx, extraction, meta)
     vectors, hints = yield from _embed_and_resolve(ctx, scope, facts, [m.content for m in msgs])
     ids = [str(uuid.uuid4()) for _ in msgs]
 
+    rows = [
+        episode_row(scope, episode_id, msg, occurred, now, meta, vector)
+        for episode_id, msg, vector in zip(ids, msgs, vectors, strict=True)
+    ]
+
     def work() -> TxSteps[list[dict[str, Any]]]:
-        for episode_id, msg, vector in zip(ids, msgs, vectors, strict=True):
-            yield from _create_episode(scope, episode_id, msg, occurred, now, meta, vector)
+        yield from run("episode_create_many", episodes=rows)
         events = []
         for fact in facts:
             event = yield from apply_fact(ctx, scope, fact, ids, said_at, now, hints)
             if event:
                 events.append(event)
-        mentioned = sorted({e[k] for e in events for k in ("source_id", "target_id")})
-        for episode_id in ids:
-            yield from run("episode_link", episode_id=episode_id, entity_ids=mentioned)
+        yield from link_episodes([(ids, mentioned_ids(events))])
         return events
 
     events = yield from write(work)
-    episodes = [
-        {
-            "id": episode_id,
-            "memory": msg.content,
-            "event": "ADD",
-            "type": "episode",
-            "role": msg.role,
-            "created_at": now,
-            "metadata": metadata,
-        }
-        for episode_id, msg in zip(ids, msgs, strict=True)
-    ]
-    if not infer:
-        return {"results": episodes}
-    relations = [
-        {"source": e["source"], "relationship": e["relationship"], "target": e["target"]}
-        for e in events
-    ]
-    return {"results": events, "relations": relations, "episodes": episodes}
+    return add_result(msgs, ids, now, metadata, events, infer=infer)
 
 
 def add_relation(
@@ -271,6 +236,159 @@ def reset(ctx: Context) -> Steps[dict[str, Any]]:
     return {"message": "graphmem data erased", "deleted": counts}
 
 
+# -- shared with add_many (graphmem/batch.py) ------------------------------------------------
+
+
+def speaker_of(scope: Scope, msgs: list[Message]) -> str:
+    """Who "I" is in an `add` call: the first message's name, else the scope's user or agent."""
+    return next((m.name for m in msgs if m.name), None) or (
+        scope.user_id or scope.agent_id or "User"
+    )
+
+
+def extracted_facts(ctx: Context, extraction: Extraction, meta: str | None) -> list[Fact]:
+    """The candidate facts of one `add` call's extraction, validated, changes folded."""
+    return fold_changes(
+        [
+            prepare(
+                ctx.ontology,
+                r.subject,
+                r.relation,
+                r.object,
+                subject_type=r.subject_type,
+                object_type=r.object_type,
+                valid_from=r.valid_from,
+                valid_to=r.valid_to,
+                metadata=meta,
+                confidence=r.confidence,
+                negated=r.negated or r.event == "DELETE",
+                replaces=r.memory_id,
+            )
+            for r in extraction.relations
+            if r.event != "NONE"
+        ]
+    )
+
+
+def current_facts(ctx: Context, scope: Scope) -> Steps[list[dict[str, Any]]]:
+    """The scope's current facts that the LLM extractor may be shown (the first 1000)."""
+    page = yield from get_all(ctx, **scope.ids(), page_size=1000)
+    return list(page["results"])
+
+
+def facts_about(
+    facts: list[dict[str, Any]], msgs: list[Message], speaker: str
+) -> list[dict[str, Any]]:
+    """Those of `facts` about the speaker and the entities the messages name (for the LLM).
+
+    >>> fact = {"source": "Ida", "target": "Acme"}
+    >>> msg = Message(role="user", content="Acme is hiring")
+    >>> facts_about([fact], [msg], "Bo") == [fact], facts_about([fact], [], "Bo")
+    (True, [])
+    """
+    words = f" {name_key(' '.join([speaker, *(m.content for m in msgs)]))} "
+    return [
+        f
+        for f in facts
+        if f" {name_key(f['source'])} " in words or f" {name_key(f['target'])} " in words
+    ][:200]
+
+
+def set_vectors(
+    facts: list[Fact], by_name: dict[str, list[float]], text_vectors: list[list[float]]
+) -> None:
+    """Give each fact its sentence's vector and its names' vectors (those in `by_name`, the
+    names not yet known exactly; a known name needs none)."""
+    for fact, text_vec in zip(facts, text_vectors, strict=True):
+        fact.vectors = (by_name.get(fact.subject, []), by_name.get(fact.object, []), text_vec)
+
+
+def unknown_names(
+    facts: list[Fact], by_name: dict[str, list[float]]
+) -> list[tuple[str, str, list[float]]]:
+    """The (name, label, vector) of every fact's name that resolution has to look up."""
+    return [
+        (name, label, by_name[name])
+        for f in facts
+        for name, label in ((f.subject, f.s_label), (f.object, f.o_label))
+        if name in by_name
+    ]
+
+
+def episode_row(
+    scope: Scope,
+    episode_id: str,
+    msg: Message,
+    occurred_at: str,
+    now: str,
+    metadata: str | None,
+    vector: list[float] | None,
+) -> dict[str, Any]:
+    """The parameters of `episode_create` (one row of `episode_create_many`)."""
+    return {
+        "id": episode_id,
+        "role": msg.role,
+        "name": msg.name,
+        "content": msg.content,
+        "content_hash": msg.content_hash(),
+        "occurred_at": occurred_at,
+        "now": now,
+        "metadata": metadata,
+        "embedding": vector,
+        **scope.params(),
+    }
+
+
+def add_result(
+    msgs: list[Message],
+    ids: list[str],
+    now: str,
+    metadata: dict[str, Any] | None,
+    events: list[dict[str, Any]],
+    *,
+    infer: bool,
+) -> dict[str, Any]:
+    """What `add` returns: the fact events, their relations and the stored episodes (only
+    the episodes when `infer` is False)."""
+    episodes = [
+        {
+            "id": episode_id,
+            "memory": msg.content,
+            "event": "ADD",
+            "type": "episode",
+            "role": msg.role,
+            "created_at": now,
+            "metadata": metadata,
+        }
+        for episode_id, msg in zip(ids, msgs, strict=True)
+    ]
+    if not infer:
+        return {"results": episodes}
+    relations = [
+        {"source": e["source"], "relationship": e["relationship"], "target": e["target"]}
+        for e in events
+    ]
+    return {"results": events, "relations": relations, "episodes": episodes}
+
+
+def link_episodes(groups: list[tuple[list[str], list[str]]]) -> TxSteps[None]:
+    """MENTIONS links from each group's episodes to its entities, in one statement (none
+    when nothing is mentioned)."""
+    links = [
+        {"episode_id": episode_id, "entity_ids": entity_ids}
+        for episode_ids, entity_ids in groups
+        if entity_ids
+        for episode_id in episode_ids
+    ]
+    if links:
+        yield from run("episode_link_many", links=links)
+
+
+def mentioned_ids(events: list[dict[str, Any]]) -> list[str]:
+    """The entities the events of one `add` call touch (what its episodes MENTION)."""
+    return sorted({e[k] for e in events for k in ("source_id", "target_id")})
+
+
 # -- internals ---------------------------------------------------------------------------------
 
 
@@ -287,29 +405,9 @@ def _embed_and_resolve(
     texts = [*extra, *(f.text for f in facts), *new_names]
     vectors: list[list[float]] = yield from compute(ctx.embed, texts)
     by_name = dict(zip(new_names, vectors[len(extra) + len(facts) :], strict=True))
-    for fact, text_vec in zip(facts, vectors[len(extra) : len(extra) + len(facts)], strict=True):
-        fact.vectors = (by_name.get(fact.subject, []), by_name.get(fact.object, []), text_vec)
-    unknown = [
-        (name, label, by_name[name])
-        for f in facts
-        for name, label in ((f.subject, f.s_label), (f.object, f.o_label))
-        if name in by_name
-    ]
-    hints = yield from resolve_steps(ctx, scope, unknown)
+    set_vectors(facts, by_name, vectors[len(extra) : len(extra) + len(facts)])
+    hints = yield from resolve_steps(ctx, scope, unknown_names(facts, by_name))
     return vectors[: len(extra)], hints
-
-
-def _existing_facts(
-    ctx: Context, scope: Scope, msgs: list[Message], speaker: str
-) -> Steps[list[dict[str, Any]]]:
-    """Current facts about the speaker and the entities the messages name (for the LLM)."""
-    words = f" {name_key(' '.join([speaker, *(m.content for m in msgs)]))} "
-    page = yield from get_all(ctx, **scope.ids(), page_size=1000)
-    return [
-        f
-        for f in page["results"]
-        if f" {name_key(f['source'])} " in words or f" {name_key(f['target'])} " in words
-    ][:200]
 
 
 def _source_episode(
@@ -323,32 +421,8 @@ def _source_episode(
         return [source]
     episode_id = str(uuid.uuid4())
     msg = normalize_messages({"role": "source", "content": source})[0]
-    yield from _create_episode(scope, episode_id, msg, now, now, None, vector)
+    yield from run("episode_create", **episode_row(scope, episode_id, msg, now, now, None, vector))
     return [episode_id]
-
-
-def _create_episode(
-    scope: Scope,
-    episode_id: str,
-    msg: Message,
-    occurred_at: str,
-    now: str,
-    metadata: str | None,
-    vector: list[float] | None,
-) -> TxSteps[None]:
-    yield from run(
-        "episode_create",
-        id=episode_id,
-        role=msg.role,
-        name=msg.name,
-        content=msg.content,
-        content_hash=msg.content_hash(),
-        occurred_at=occurred_at,
-        now=now,
-        metadata=metadata,
-        embedding=vector,
-        **scope.params(),
-    )
 
 
 def _erase(query_name: str, *, label: str | None = None, **params: Any) -> Steps[int]:

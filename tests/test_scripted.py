@@ -144,7 +144,8 @@ def test_delete_reads_then_closes_the_current_version_in_one_transaction() -> No
     assert store.names == ["fact_versions", "fact_close"]
     assert store.transactions == 1 and store.in_transaction(1) == ["fact_close"]
     [closed] = store.params_of("fact_close")
-    assert (closed["id"], closed["subject_id"], closed["status"]) == ("v2", "e-alice", "deleted")
+    assert (closed["id"], closed["memory_id"], closed["status"]) == ("v2", "m1", "deleted")
+    assert [c.rel_type for c in store.calls if c.name == "fact_close"] == ["WORKS_AT"]
     assert closed["valid_to"] == closed["now"]
 
 

@@ -8,13 +8,15 @@ from ..config import MemoryConfig
 from ..messages import normalize_messages
 from ..ontology import Ontology, load_ontology
 from ..times import now_iso, to_iso
-from .base import Extractor
+from .base import BatchExtractor, ExtractionRequest, Extractor
 from .models import ExtractedEntity, ExtractedRelation, Extraction
 
 __all__ = [
+    "BatchExtractor",
     "ExtractedEntity",
     "ExtractedRelation",
     "Extraction",
+    "ExtractionRequest",
     "Extractor",
     "extract",
     "make_extractor",

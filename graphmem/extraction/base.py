@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 from ..messages import Message
 from .models import Extraction
@@ -25,3 +27,21 @@ class Extractor(Protocol):
         occurred_at: str,
         existing: list[dict[str, Any]] | None = None,
     ) -> Extraction: ...
+
+
+@dataclass(frozen=True)
+class ExtractionRequest:
+    """The arguments of one `Extractor.extract` call, for extracting many calls at once (a
+    batch extractor is never shown existing facts: the LLM extractor has no batch)."""
+
+    messages: list[Message]
+    speaker: str
+    occurred_at: str
+
+
+@runtime_checkable
+class BatchExtractor(Extractor, Protocol):
+    """An extractor that can do many `extract` calls at once (the offline one batches its
+    parser over every message); each answer must equal that request's own `extract` call."""
+
+    def extract_batch(self, requests: Sequence[ExtractionRequest]) -> list[Extraction]: ...

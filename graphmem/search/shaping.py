@@ -3,8 +3,9 @@
 Traversal reads facts light; `complete` swaps in the full records (`cypher/search_facts.cypher`)
 for the results only, keeping their order and leaving out a fact deleted since it was read.
 `attach_sources` gives each fact the episodes it came from (id, content, role, name,
-occurred_at, metadata); `shape` adds each result's `path` (the edges from an entry point to
-it) and, with `explain`, the score's parts. An episode result has the same keys as a fact, with
+occurred_at, metadata), which `complete(..., sources=True)` reads in the same statement;
+`shape` adds each result's `path` (the edges from an entry point to it) and, with `explain`,
+the score's parts. An episode result has the same keys as a fact, with
 no relationship.
 """
 
@@ -20,9 +21,12 @@ from ..times import from_store
 from .found import Found
 
 
-def complete(scope: Scope, results: list[dict[str, Any]]) -> Steps[list[dict[str, Any]]]:
+def complete(
+    scope: Scope, results: list[dict[str, Any]], *, sources: bool = False
+) -> Steps[list[dict[str, Any]]]:
     """`results` with each light fact replaced by its full record (cypher/search_facts.cypher),
-    in the same order; a fact deleted since it was traversed is left out."""
+    in the same order; a fact deleted since it was traversed is left out. With `sources`, the
+    same statement also sets each such fact's `sources` (see `attach_sources`)."""
     wanted = [
         {"id": r["version_id"], "source_id": r["source_id"], "target_id": r["target_id"]}
         for r in results
@@ -30,8 +34,13 @@ def complete(scope: Scope, results: list[dict[str, Any]]) -> Steps[list[dict[str
     ]
     if not wanted:
         return results
-    rows = yield from read("search_facts", facts=wanted, owner=scope.owner)
-    full = {f["version_id"]: f for f in map(records.fact, rows)}
+    rows = yield from read("search_facts", facts=wanted, owner=scope.owner, sources=sources)
+    full = {}
+    for row in rows:
+        fact = records.fact(row)
+        if sources:
+            fact["sources"] = _sources(fact, [episode(e) for e in row["sources"]])
+        full[fact["version_id"]] = fact
     out = []
     for r in results:
         if r.get("light"):
@@ -43,16 +52,22 @@ def complete(scope: Scope, results: list[dict[str, Any]]) -> Steps[list[dict[str
 
 
 def attach_sources(scope: Scope, results: list[dict[str, Any]]) -> Steps[None]:
-    """Set each fact result's `sources`: the episodes it came from, in its own order."""
-    ids = sorted({e for r in results if r["type"] == "fact" for e in r.get("episode_ids") or []})
-    episodes: dict[str, dict[str, Any]] = {}
+    """Set each fact result's `sources`: the episodes it came from, in its own order (read
+    only for the facts that `complete(..., sources=True)` did not already give them)."""
+    missing = [r for r in results if r["type"] == "fact" and "sources" not in r]
+    ids = sorted({e for r in missing for e in r.get("episode_ids") or []})
+    episodes: list[dict[str, Any]] = []
     if ids:
         rows = yield from read("search_sources", ids=ids, owner=scope.owner)
-        episodes = {row["episode"]["id"]: episode(row["episode"]) for row in rows}
-    for r in results:
-        if r["type"] == "episode":
-            continue
-        r["sources"] = [_source(episodes[e]) for e in r.get("episode_ids") or [] if e in episodes]
+        episodes = [episode(row["episode"]) for row in rows]
+    for r in missing:
+        r["sources"] = _sources(r, episodes)
+
+
+def _sources(fact: dict[str, Any], episodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The episodes among `episodes` that taught `fact`, in the order of its `episode_ids`."""
+    by_id = {e["id"]: e for e in episodes}
+    return [_source(by_id[e]) for e in fact.get("episode_ids") or [] if e in by_id]
 
 
 def shape(results: list[dict[str, Any]], found: Found, explain: bool) -> dict[str, Any]:

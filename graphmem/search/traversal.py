@@ -29,8 +29,9 @@ from .intent import ParsedQuery
 EXPAND_LIMIT = 100  # facts kept per traversal round (the most similar to the query)
 # Entities expanded per round: the named ones and strongest entry points, then the entities
 # reached by the facts most similar to the query. Without a cap the second round expanded
-# ~120 entities (every end of 200 facts) and took most of a search's time.
-FRONTIER = 32
+# ~120 entities (every end of 200 facts) and took most of a search's time; 32 found no more
+# of LoCoMo's evidence than 16 (benchmarks/locomo_retrieval.py) and cost a third more.
+FRONTIER = 16
 # Facts read per entity and round, of the types the query asks about and of any type: a hub
 # (the user, a big employer) can have thousands, and reading them all dominated search time.
 PER_ENTITY = 64

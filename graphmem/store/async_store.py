@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
@@ -78,12 +78,23 @@ class AsyncGraphStore:
         return await self._with_retry(lambda s: s.execute_read(work), write=False)
 
     async def write(self, work: Callable[[], TxSteps[T]]) -> T:
-        """Run a transaction function's steps in one write transaction, retried as a whole."""
+        """Run a transaction function's steps in one write transaction, retried as a whole;
+        relationship types it used first are prepared after it (`GraphStore.write`)."""
+        written: set[str] = set()
+
+        def answer(tx: neo4j.AsyncManagedTransaction, q: Query) -> Awaitable[Rows]:
+            if q.rel_type is not None:
+                written.add(q.rel_type)
+            return self._run(tx, q)
 
         async def tx_work(tx: neo4j.AsyncManagedTransaction) -> T:
-            return await adrive(work(), lambda q: self._run(tx, q))
+            return await adrive(work(), lambda q: answer(tx, q))
 
-        return await self._with_retry(lambda s: s.execute_write(tx_work), write=True)
+        result: T = await self._with_retry(lambda s: s.execute_write(tx_work), write=True)
+        new = self.sync.unprepared(written)
+        if new:
+            await asyncio.to_thread(self.sync.prepare_written_types, new)
+        return result
 
     async def _with_retry(self, call: Callable[[neo4j.AsyncSession], Any], *, write: bool) -> Any:
         """Retries and takeover as `GraphStore._with_retry`, awaited."""

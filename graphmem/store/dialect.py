@@ -1,10 +1,11 @@
 """Everything that differs between Neo4j and the embedded ArcadeDB, in one place.
 
-Both speak Bolt and the same Cypher for reads and writes. They differ in how vector and
-full-text indexes are created and named, in the scale of `vector.similarity.cosine`, in which
-errors are worth retrying, and in a few statements: ArcadeDB's variants in `cypher/arcadedb/`
-(chosen by `graphmem.store.queries.load` for the engine) keep its `EntityVector` mirror in step
-with every entity write. Domain code never names an engine.
+Both speak Bolt and the same Cypher for reads and writes. They differ in how vector, full-text
+and per-relationship-type (`memory_id`) indexes are created and named, in the scale of
+`vector.similarity.cosine`, in which errors are worth retrying, and in a few statements:
+ArcadeDB's variants in `cypher/arcadedb/` (chosen by `graphmem.store.queries.load` for the
+engine) keep its `EntityVector` mirror in step with every entity write. Domain code never names
+an engine.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class SchemaStore(Protocol):
 
     def write(self, work: Callable[[], TxSteps[T]]) -> T: ...
 
-    def run_schema(self, name: str, **params: Any) -> None: ...
+    def run_schema(self, name: str, *, rel_type: str | None = None, **params: Any) -> None: ...
 
     def sql(self, command: str, *, language: str = "sql") -> list[dict[str, Any]]: ...
 
@@ -74,9 +75,23 @@ class Dialect:
         for name in NEO4J_SEARCH_SCHEMA:
             store.run_schema(name, dimensions=dimensions)
 
+    def relation_types(self, store: SchemaStore) -> list[str]:
+        """The relationship types the store already holds (prepared when it opens, so that
+        types written by earlier runs get their indexes too)."""
+        rows = store.read(query("schema/neo4j_relationship_types"))
+        return [r["type"] for r in rows if RELATION_NAME.match(r["type"] or "")]
+
     def prepare_relation_types(self, store: SchemaStore, names: Iterable[str]) -> None:
-        """Declare what the engine needs per relation type before facts are written (nothing
-        on Neo4j). Idempotent."""
+        """Declare what the engine needs per relation type: on Neo4j the type's `memory_id`
+        range index (`schema/neo4j_fact_memory_index`), which makes the versions of a memory
+        an index seek (`fact_versions_of_type`). Only missing indexes are created. Idempotent."""
+        wanted = set(names)
+        for name in wanted:
+            if not RELATION_NAME.match(name):
+                raise ValueError(f"unsafe relation type {name!r}")
+        have = {r["type"] for r in store.read(query("schema/neo4j_fact_memory_indexes"))}
+        for name in sorted(wanted - have):
+            store.run_schema("schema/neo4j_fact_memory_index", rel_type=name)
 
     def settle_indexes(self, store: SchemaStore) -> None:
         """Bring the vector indexes up to date with every write so far (nothing on Neo4j,
@@ -104,11 +119,18 @@ class ArcadeDB(Dialect):
                 log.info("keeping this store's existing index: %s", exc)
         _sync_entity_vectors(store)
 
+    def relation_types(self, store: SchemaStore) -> list[str]:
+        """The store's edge types (its schema; ArcadeDB's Cypher cannot list them)."""
+        types = store.sql("SELECT name, type FROM schema:types")
+        return [
+            t["name"] for t in types if t.get("type") == "edge" and RELATION_NAME.match(t["name"])
+        ]
+
     def prepare_relation_types(self, store: SchemaStore, names: Iterable[str]) -> None:
-        """Declare the relation types' fact embeddings as float arrays (see
-        `arcadedb_relation_schema`)."""
+        """Declare the relation types' fact embeddings as float arrays and index their
+        `memory_id` (see `arcadedb_relation_schema`)."""
         script = arcadedb_relation_schema(
-            store.sql("SELECT name, properties FROM schema:types"), names
+            store.sql("SELECT name, properties, indexes FROM schema:types"), names
         )
         if script:
             store.sql(script, language="sqlscript")
@@ -201,29 +223,51 @@ def arcadedb_search_schema(dimensions: int) -> list[str]:
 
 
 def arcadedb_relation_schema(types: list[dict[str, Any]], relations: Iterable[str]) -> str:
-    """ArcadeDB SQL script (empty when nothing is missing) that declares `embedding` as an
-    ARRAY_OF_FLOATS on each relation type, creating the edge type if needed. `types` is
-    ArcadeDB's ``schema:types``; every name must have passed the relation name check.
+    """ArcadeDB SQL script (empty when nothing is missing) that gives each relation type what
+    facts need, creating the edge type if needed. `types` is ArcadeDB's ``schema:types``; every
+    name must have passed the relation name check.
 
-    Undeclared, a relationship's embedding is a list of doubles, and search's
-    `vector.similarity.cosine` over it cost ~20 us a fact instead of ~6 us. Values written
-    before the declaration keep the old form (read the same way, only slower).
+    * `embedding` declared as an ARRAY_OF_FLOATS. Undeclared, a relationship's embedding is a
+      list of doubles, and search's `vector.similarity.cosine` over it cost ~20 us a fact
+      instead of ~6 us. Values written before the declaration keep the old form (read the same
+      way, only slower).
+    * `memory_id` declared as a STRING with a (non-unique) index: the versions of a memory of
+      that type are one index seek (`cypher/fact_versions_of_type.cypher`, as flat from 1k to
+      100k facts as `benchmarks/lookup_bench.py` can tell, where the scan of every relationship
+      grows with the store). ArcadeDB's Cypher seeks it only for a pattern with unlabelled
+      ends, an unlisted type and the property in WHERE compared with a parameter (not
+      `[r:A|B]`, not `{memory_id: $id}`, not `(s:Entity)-[r:A]->()`, not a value from UNWIND
+      or WITH). Made over the existing edges when a store of an earlier version opens.
 
     >>> print(arcadedb_relation_schema([{"name": "LIKES", "properties": []}], ["LIKES"]))
     CREATE EDGE TYPE `LIKES` IF NOT EXISTS;
     CREATE PROPERTY `LIKES`.embedding IF NOT EXISTS ARRAY_OF_FLOATS;
+    CREATE PROPERTY `LIKES`.memory_id IF NOT EXISTS STRING;
+    CREATE INDEX IF NOT EXISTS ON `LIKES` (memory_id) NOTUNIQUE NULL_STRATEGY SKIP;
+    >>> done = {"name": "LIKES", "properties": [{"name": "embedding"}, {"name": "memory_id"}],
+    ...         "indexes": [{"properties": ["memory_id"]}]}
+    >>> arcadedb_relation_schema([done], ["LIKES"])
+    ''
     """
-    typed = {
-        t["name"]
-        for t in types
-        if any(p.get("name") == "embedding" for p in t.get("properties") or [])
-    }
+    known = {t["name"]: t for t in types}
     lines: list[str] = []
-    for name in sorted(set(relations) - typed):
+    for name in sorted(set(relations)):
         if not RELATION_NAME.match(name):
             raise ValueError(f"unsafe relation type {name!r}")
-        lines.append(f"CREATE EDGE TYPE `{name}` IF NOT EXISTS;")  # quoted: FROM is SQL
-        lines.append(f"CREATE PROPERTY `{name}`.embedding IF NOT EXISTS ARRAY_OF_FLOATS;")
+        found = known.get(name, {})
+        declared = {p.get("name") for p in found.get("properties") or []}
+        indexed = any(i.get("properties") == ["memory_id"] for i in found.get("indexes") or [])
+        missing = []  # names quoted: FROM is SQL
+        if "embedding" not in declared:
+            missing.append(f"CREATE PROPERTY `{name}`.embedding IF NOT EXISTS ARRAY_OF_FLOATS;")
+        if "memory_id" not in declared:
+            missing.append(f"CREATE PROPERTY `{name}`.memory_id IF NOT EXISTS STRING;")
+        if not indexed:
+            missing.append(
+                f"CREATE INDEX IF NOT EXISTS ON `{name}` (memory_id) NOTUNIQUE NULL_STRATEGY SKIP;"
+            )
+        if missing:
+            lines += [f"CREATE EDGE TYPE `{name}` IF NOT EXISTS;", *missing]
     return "\n".join(lines)
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from urllib import error, request
 
 from ..errors import StoreError, StoreLockedError
+from . import collector
 from . import home as homes
 from .home import HOST, OwnerLock, ServerInfo
 
@@ -223,6 +224,7 @@ def _start(home: Path, heap: str, password: str, lock: OwnerLock) -> EmbeddedSer
         raise
     homes.publish(home, ServerInfo(os.getpid(), bolt_port, http_port))
     log.info("embedded store started in %s (bolt port %d)", home, bolt_port)
+    collector.settle()
     endpoint = Endpoint(bolt_port, http_port, "root", password)
     return EmbeddedServer(home, endpoint, server, lock)
 

@@ -5,6 +5,7 @@ The same code path serves Neo4j and the embedded ArcadeDB; what differs lives in
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -27,6 +28,7 @@ from .home import WriteLock, live_owner, schema_lock
 from .queries import load, prepare, row
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 # Threads for `read_all` (a search issues at most five reads at once).
 READ_THREADS = 5
 
@@ -70,6 +72,9 @@ class GraphStore:
         self._connection_lock = threading.Lock()
         self.generation = 0  # counts the connections made: a takeover makes a new one
         self._driver: neo4j.Driver | None = None
+        # Relation types given what facts need (see `prepare_relation_types`) by this store.
+        self._prepared: set[str] = set()
+        self._prepared_lock = threading.Lock()
         self._connect()
         try:
             with self._schema_guard():
@@ -176,16 +181,23 @@ class GraphStore:
 
     def write(self, work: Callable[[], TxSteps[T]]) -> T:
         """Run the statements `work()` yields in one write transaction; retried as a whole on
-        transient errors (so `work` is called anew and must not keep state between attempts)."""
+        transient errors (so `work` is called anew and must not keep state between attempts).
+        A relationship type the transaction wrote for the first time is prepared after it
+        (see `prepare_written_types`)."""
+        written: set[str] = set()
 
         def tx_work(tx: neo4j.ManagedTransaction) -> T:
             def answer(q: Query) -> Rows:
                 text = self.statement_text(q)
+                if q.rel_type is not None:
+                    written.add(q.rel_type)
                 return [row(record) for record in tx.run(text, q.params)]
 
             return drive(work(), answer)
 
-        return self._with_retry(lambda session: session.execute_write(tx_work), write=True)
+        result = self._with_retry(lambda session: session.execute_write(tx_work), write=True)
+        self.prepare_written_types(written)
+        return result
 
     def statement_text(self, q: Query) -> str:
         """The checked text of a step's statement, in this engine's variant."""
@@ -239,11 +251,47 @@ class GraphStore:
                 "use the same embedder, or a new store (GRAPHMEM_HOME / database)"
             )
         self.dialect.ensure_schema(self, self.dimensions)
+        self._prepare_unguarded(self.dialect.relation_types(self))  # the guard is held
 
     def prepare_relation_types(self, names: Iterable[str]) -> None:
-        """Declare what the engine needs per relation type (see `Dialect`). Idempotent."""
+        """Declare what the engine needs per relation type (see `Dialect`), among it the
+        type's `memory_id` index. Done when a store opens for the ontology's types and the
+        types the store already holds, then for each type a write uses first (custom types
+        that passed the strict name check). Idempotent; each type once per store."""
+        wanted = self.unprepared(names)
+        if not wanted:
+            return
         with self._schema_guard():
-            self.dialect.prepare_relation_types(self, names)
+            self._prepare_unguarded(wanted)
+
+    def _prepare_unguarded(self, names: Iterable[str]) -> None:
+        """`prepare_relation_types` for a caller that holds the schema guard already (a
+        second flock of the home's schema lock by this process would wait for ever)."""
+        wanted = self.unprepared(names)
+        if not wanted:
+            return
+        self.dialect.prepare_relation_types(self, wanted)
+        with self._prepared_lock:
+            self._prepared |= wanted
+
+    def unprepared(self, names: Iterable[str]) -> set[str]:
+        """Which of `names` this store has not prepared yet (a set lookup, no I/O)."""
+        with self._prepared_lock:
+            return set(names) - self._prepared
+
+    def prepare_written_types(self, names: Iterable[str]) -> None:
+        """After a committed write: prepare the relationship types it used that this store has
+        not prepared yet. A failure is logged, not raised (the write has happened; without its
+        index a type's versions are found by a scan of that type)."""
+        new = self.unprepared(names)
+        if not new:
+            return
+        try:
+            self.prepare_relation_types(new)
+        except (StoreError, Neo4jError, ValueError) as exc:
+            log.warning("could not prepare relationship types %s: %s", sorted(new), exc)
+            with self._prepared_lock:
+                self._prepared |= new  # once: a store without schema rights stays quiet
 
     def settle_indexes(self) -> None:
         """Bring the vector indexes up to date with every write so far. The engine does this
@@ -258,12 +306,13 @@ class GraphStore:
             raise StoreError("SQL commands run on the embedded store only; this is Neo4j")
         return self._server.endpoint.sql(command, language=language)
 
-    def run_schema(self, name: str, **params: Any) -> None:
-        """Run a `cypher/schema/` statement outside a transaction (schema commands)."""
+    def run_schema(self, name: str, *, rel_type: str | None = None, **params: Any) -> None:
+        """Run a `cypher/schema/` statement outside a transaction (schema commands); `rel_type`
+        (checked) for a statement with the `__TYPE__` placeholder."""
         statement = load(name, self.dialect.name)
         statement.check_params(params)
         with self._session() as session:
-            session.run(statement.render(), params).consume()
+            session.run(statement.render(rel_type=rel_type), params).consume()
 
     def _session(self, *, write: bool = True) -> neo4j.Session:
         if self._driver is None:
