@@ -112,15 +112,25 @@ class GraphStore:
         with self._connection_lock:
             if self.generation != seen:
                 return
-            if self._server is None or self._server.owned:
-                raise StoreError(f"the graph store at {self.uri} stopped answering")
-            self._server = self._server.takeover(
-                self.config.heap, timeout=self.config.takeover_timeout, spawn=self._spawn
-            )
-            old, self._driver = self._driver, None
-            if old is not None:
-                old.close()
-            self._connect()
+            deadline = time.monotonic() + self.config.takeover_timeout
+            while True:
+                if self._server is None or self._server.owned:
+                    raise StoreError(f"the graph store at {self.uri} stopped answering")
+                self._server = self._server.takeover(
+                    self.config.heap, timeout=self.config.takeover_timeout, spawn=self._spawn
+                )
+                old, self._driver = self._driver, None
+                if old is not None:
+                    old.close()
+                try:
+                    self._connect()
+                    return
+                except StoreError:
+                    # A successor that is itself exiting (its engine stopped, the process not
+                    # yet gone) still holds the home: acquire again until it is gone.
+                    if time.monotonic() >= deadline:
+                        raise
+                    time.sleep(0.2)
 
     @property
     def can_take_over(self) -> bool:
