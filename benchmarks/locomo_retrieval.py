@@ -75,6 +75,8 @@ def turns_of(conv: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def questions_of(conv: dict[str, Any]) -> list[dict[str, Any]]:
+    """The questions of categories 1-4 that cite evidence, with their gold answer (category
+    5, adversarial, is excluded as the field does)."""
     out = []
     for qa in conv["qa"]:
         if qa["category"] not in CATEGORIES:
@@ -82,7 +84,12 @@ def questions_of(conv: dict[str, Any]) -> list[dict[str, Any]]:
         evidence = {e.strip() for ev in qa["evidence"] for e in str(ev).split(";") if e.strip()}
         if evidence:
             out.append(
-                {"question": qa["question"], "category": qa["category"], "evidence": evidence}
+                {
+                    "question": qa["question"],
+                    "category": qa["category"],
+                    "evidence": evidence,
+                    "answer": str(qa["answer"]),
+                }
             )
     return out
 
@@ -134,6 +141,32 @@ def graphmem_ranked(results: list[dict[str, Any]], k: int) -> list[str]:
     return out
 
 
+def add_turn(m: Memory, user: str, turn: dict[str, Any]) -> dict[str, Any]:
+    """Store one turn as this benchmark does: the speaker's message, its ``dia_id`` in
+    metadata, the session time as the timestamp; `add`'s result."""
+    return m.add(
+        {"role": "user", "content": turn["text"], "name": turn["speaker"]},
+        user_id=user,
+        metadata={"dia_id": turn["dia_id"]},
+        timestamp=turn["when"],
+    )
+
+
+def ingest(m: Memory, user: str, turns: list[dict[str, Any]], home: Path) -> float | None:
+    """Add `turns` as `user` unless `home` already holds them (an ``ingested-<user>`` marker
+    there: a kept store is ingested once); the seconds it took, None when nothing was done."""
+    done = home / f"ingested-{user}"
+    if done.exists():
+        return None
+    t0 = time.perf_counter()
+    for i, t in enumerate(turns):
+        add_turn(m, user, t)
+        if i % 100 == 0:
+            print(f"  {user}: {i}/{len(turns)} turns", file=sys.stderr)
+    done.touch()
+    return time.perf_counter() - t0
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     data = json.loads(DATA.read_text())[: args.conversations]
     home = args.home or tempfile.mkdtemp(prefix="graphmem-locomo-")
@@ -145,20 +178,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for conv in data:
             user = conv["sample_id"]
             turns = turns_of(conv)
-            done = Path(home) / f"ingested-{user}"  # a kept store (--home) is ingested once
-            t0 = time.perf_counter()
-            for i, t in enumerate([] if done.exists() else turns):
-                m.add(
-                    {"role": "user", "content": t["text"], "name": t["speaker"]},
-                    user_id=user,
-                    metadata={"dia_id": t["dia_id"]},
-                    timestamp=t["when"],
-                )
-                if i % 100 == 0:
-                    print(f"  {user}: {i}/{len(turns)} turns", file=sys.stderr)
-            if not done.exists():
-                done.touch()
-                timing["ingest_s"] += time.perf_counter() - t0
+            took = ingest(m, user, turns, Path(home))
+            if took is not None:
+                timing["ingest_s"] += took
                 timing["ingested"] += len(turns)
             timing["turns"] += len(turns)
             if args.ingest_only:

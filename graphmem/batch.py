@@ -40,21 +40,22 @@ from pydantic import ValidationError as PydanticValidationError
 
 from .context import Context, EntityLookup
 from .effects import Query, Read, ReadAll, Rows, Steps, TxSteps, compute, resume, run, write
-from .errors import GraphmemError, ValidationError
+from .errors import GraphmemError, LLMUnavailableError, ValidationError
 from .extraction import BatchExtractor, Extraction, ExtractionRequest, Extractor
 from .facts import Fact
 from .messages import Message, metadata_json, normalize_messages
-from .reconcile import apply_fact
 from .resolve import known_names, name_key, resolve_steps
 from .scope import Scope
 from .times import to_iso
 from .writes import (
     add_result,
+    apply_facts,
     current_facts,
     episode_row,
     extracted_facts,
     facts_about,
     link_episodes,
+    mark_waiting,
     mentioned_ids,
     set_vectors,
     speaker_of,
@@ -96,6 +97,7 @@ class _Call:
     now: str = ""
     ids: list[str] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
+    waiting: str | None = None  # why its extraction waits (the LLM was unreachable)
 
 
 def add_many(
@@ -130,6 +132,10 @@ def add_many(
         if ctx.entity_search is not None:
             lookup = replace(ctx, entity_search=_BatchLookup(ctx.entity_search, created))
         yield from run("episode_create_many", episodes=episodes)
+        waiting = [call for call in calls if call.waiting is not None]
+        if waiting:  # one error for all: the later items were not even tried
+            error = waiting[0].waiting or ""
+            yield from mark_waiting([(c.scope, c.ids) for c in waiting], error, waiting[0].now)
         events: list[list[dict[str, Any]]] = []
         for call in calls:
             at[0] = call.index
@@ -153,7 +159,15 @@ def add_many(
             note(f"while writing items[{at[0]}] of add_many")
         raise
     return [
-        add_result(call.msgs, call.ids, call.now, call.metadata, found, infer=call.infer)
+        add_result(
+            call.msgs,
+            call.ids,
+            call.now,
+            call.metadata,
+            found,
+            infer=call.infer,
+            waiting=call.waiting,
+        )
         for call, found in zip(calls, events, strict=True)
     ]
 
@@ -228,7 +242,11 @@ def _extract(ctx: Context, calls: list[_Call]) -> Steps[None]:
             call.facts = _facts(ctx, call, extraction)
         return
     pages: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    down: str | None = None  # the LLM's error once an item found it unreachable
     for call in inferring:
+        if down is not None:
+            call.waiting = down
+            continue
         existing = None
         if ctx.config.extractor == "llm":
             key = tuple(call.scope.ids().values())
@@ -239,6 +257,9 @@ def _extract(ctx: Context, calls: list[_Call]) -> Steps[None]:
             extraction = yield from compute(
                 ctx.extract, call.msgs, call.speaker, call.said_at or call.now, existing
             )
+        except LLMUnavailableError as exc:
+            call.waiting = down = str(exc)
+            continue
         except GraphmemError as exc:
             raise _at(call.index, exc) from exc
         call.facts = _facts(ctx, call, extraction)
@@ -286,13 +307,9 @@ def _apply(ctx: Context, call: _Call, vectors: dict[str, list[float]]) -> TxStep
     by_name = {n: vectors[n] for n in names if name_key(n) not in known}
     set_vectors(call.facts, by_name, [vectors[f.text] for f in call.facts])
     hints = yield from _in_tx(resolve_steps(ctx, call.scope, unknown_names(call.facts, by_name)))
-    events = []
-    for fact in call.facts:
-        event = yield from apply_fact(
-            ctx, call.scope, fact, call.ids, call.said_at, call.now, hints
-        )
-        if event:
-            events.append(event)
+    events: list[dict[str, Any]] = yield from apply_facts(
+        ctx, call.scope, call.facts, call.ids, call.said_at, call.now, hints
+    )
     return events
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from .errors import ValidationError
@@ -26,3 +28,18 @@ def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
         bounds = f"in {low}..{high}" if high is not None else f">= {low}"
         raise ValidationError(f"{name} must be an integer {bounds}, got {value!r}")
     return value
+
+
+def check_path(name: str, value: Any) -> Path:
+    """`value` as a `Path` if it is text or path-like (and holds no NUL), else
+    `ValidationError` naming the argument.
+
+    >>> check_path("path", "alice.json")
+    PosixPath('alice.json')
+    >>> check_path("path", 3)
+    Traceback (most recent call last):
+    graphmem.errors.ValidationError: path must be a file path (str or os.PathLike), got 3
+    """
+    if not isinstance(value, str | os.PathLike) or "\x00" in os.fspath(value):
+        raise ValidationError(f"{name} must be a file path (str or os.PathLike), got {value!r}")
+    return Path(value)

@@ -226,10 +226,12 @@ class _Api(Generic[R]):
         user_id: str | None = None,
         agent_id: str | None = None,
         run_id: str | None = None,
+        sources: bool | None = None,
     ) -> R:
-        """`Memory.history`: every change of a memory, oldest first."""
-        ids = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
-        return self._memory("GET", memory_id, ids, tail="/history")
+        """`Memory.history`: every change of a memory, oldest first (`sources`: with the
+        episodes that taught each version)."""
+        query = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id, "sources": sources}
+        return self._memory("GET", memory_id, query, tail="/history")
 
     def delete_all(
         self,

@@ -63,7 +63,22 @@ class LLMConfig(Strict):
     include: str | None = Field(None, description="extra instructions: what to remember")
     exclude: str | None = Field(None, description="extra instructions: what never to remember")
     temperature: float = Field(0.0, ge=0.0, le=2.0)
-    timeout: float = Field(60.0, gt=0)
+    timeout: float = Field(60.0, gt=0, description="seconds one attempt may take")
+    max_retries: int = Field(
+        4, ge=0, le=20, description="retries of a request after a 429, 5xx, timeout or lost link"
+    )
+    retry_deadline: float = Field(
+        120.0, gt=0, description="seconds a request may take, every attempt and wait included"
+    )
+    backoff_base: float = Field(
+        0.5, ge=0, description="seconds before the first retry, doubling (with jitter) each time"
+    )
+    backoff_max: float = Field(20.0, ge=0, description="the longest wait between two attempts")
+    reprocess_interval: float = Field(
+        60.0,
+        ge=0,
+        description="seconds between `graphmem serve`'s runs of reprocess (0 = never)",
+    )
 
 
 class ServerConfig(Strict):

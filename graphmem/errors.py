@@ -45,3 +45,15 @@ class EmbedderError(GraphmemError):
 class ExtractionError(GraphmemError):
     """The LLM extractor failed: the API call failed (see ``__cause__``), or the model's reply
     was still invalid after one repair call. Nothing was written."""
+
+
+class LLMUnavailableError(ExtractionError):
+    """The LLM endpoint stayed unreachable, overloaded or failing (connection errors,
+    timeouts, 429, 5xx, replies that are not a chat completion) through every retry. `add`
+    does not raise it: it stores the messages marked as waiting for extraction, which
+    `Memory.reprocess()` / `graphmem reprocess` extract once the endpoint answers again."""
+
+
+class LLMRequestError(ExtractionError):
+    """The LLM endpoint refused the request itself (400, 401, 403, 404, 422...): retrying the
+    same request cannot help; the message says what to fix. Nothing was written."""

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,7 +39,7 @@ from typing import Any
 from tqdm import tqdm
 
 from .batch import MAX_ITEMS, AddItem, add_many, named
-from .checks import check_int
+from .checks import check_int, check_path
 from .context import Context
 from .effects import Steps, compute, read
 from .errors import GraphmemError, ValidationError
@@ -102,7 +103,8 @@ def ingest(
     (at most `batch.MAX_ITEMS`) are stored in one `add_many` transaction, in input order. A
     batch that fails stores nothing and raises the error naming the message's place in the
     input (``chat.jsonl:12: ...``); the batches before it stay stored, and a re-run resumes.
-    Returns a summary: messages seen, stored and skipped (already stored), the fact events
+    Returns a summary: messages seen, stored and skipped (already stored), stored but waiting
+    for extraction (the LLM was unreachable: see `reprocess`), the fact events
     (ADD/UPDATE/DELETE/NOOP) and the scopes touched. `progress=None` shows a bar only when
     stderr is a terminal. Re-running with the same input stores nothing twice.
     """
@@ -122,7 +124,7 @@ def ingest(
         dynamic_ncols=True,
     )
     events: Counter[str] = Counter()
-    stored = skipped = 0
+    stored = skipped = waiting = 0
     known: dict[str, dict[str, Counter[Any]]] = {}  # owner -> content hash -> stored keys
     seen: Counter[tuple[str, Any]] = Counter()
     try:
@@ -150,6 +152,7 @@ def ingest(
                         raise
                     raise named(cause, part[index].where) from cause
                 stored += len(part)
+                waiting += sum(len(result.get("waiting", [])) for result in results)
                 if infer:
                     events.update(
                         e.get("event", "") for result in results for e in result["results"]
@@ -163,6 +166,7 @@ def ingest(
         "messages": len(items),
         "stored": stored,
         "skipped": skipped,
+        "waiting": waiting,
         "events": {name: events[name] for name in _EVENTS},
         "scopes": len({(i.scope.owner, i.scope.agent_id, i.scope.run_id) for i in items}),
         "users": len({i.scope.owner for i in items}),
@@ -219,19 +223,23 @@ def load_items(
     defaults = defaults or {}
     if format is not None and format not in INGEST_FORMATS:
         raise ValidationError(f"format must be one of {', '.join(INGEST_FORMATS)}, not {format!r}")
-    if isinstance(source, str | Path):
-        path = Path(source)
+    if isinstance(source, str | os.PathLike):
+        path = check_path("source", source)
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ValidationError(f"cannot read {path}: {exc}") from exc
         records = _parse_text(text, path, format)
         where = str(path)
-    else:
+    elif isinstance(source, Iterable) and not isinstance(source, bytes | Mapping):
         records = [(f"record {i + 1}", r) for i, r in enumerate(source)]
         where = "input"
         if format == "locomo" or (format is None and _looks_like_locomo(records)):
             return _locomo_items([r for _, r in records], where, defaults)
+    else:
+        raise ValidationError(
+            f"source must be a file path or an iterable of message dicts, got {source!r:.100}"
+        )
     if records and records[0][0] == "locomo":
         return _locomo_items(records[0][1], where, defaults)
     return [_jsonl_item(w, r, defaults) for w, r in records]

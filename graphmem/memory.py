@@ -19,6 +19,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from . import batch, forget, merge, reads, transfer, writes
 from . import ingest as _ingest
+from . import reprocess as _reprocess
 from . import search as retrieval
 from .config import MemoryConfig
 from .context import Context
@@ -134,6 +135,7 @@ class Memory(_Base):
     neighbors = _sync(retrieval.neighbors)
     query = _sync(retrieval.query)
     ingest = _sync(_ingest.ingest)
+    reprocess = _sync(_reprocess.reprocess)
     export = _sync(transfer.export)
     import_ = _sync(transfer.import_)
 
@@ -177,6 +179,7 @@ class AsyncMemory(_Base):
     neighbors = _async(retrieval.neighbors)
     query = _async(retrieval.query)
     ingest = _async(_ingest.ingest)
+    reprocess = _async(_reprocess.reprocess)
     export = _async(transfer.export)
     import_ = _async(transfer.import_)
 

@@ -10,14 +10,14 @@ from pydantic import BaseModel, Field
 
 from .errors import ValidationError
 
-_MAX_CONTENT = 100_000
+MAX_CONTENT = 100_000  # characters of one message
 
 
 class Message(BaseModel):
     """One message of a conversation."""
 
     role: str = Field("user", min_length=1, max_length=32)
-    content: str = Field(min_length=1, max_length=_MAX_CONTENT)
+    content: str = Field(min_length=1, max_length=MAX_CONTENT)
     name: str | None = Field(None, max_length=256)
 
     def content_hash(self) -> str:

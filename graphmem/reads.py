@@ -13,6 +13,7 @@ from .facts import MEMORY_TYPES, memory_type
 from .filters import matches
 from .filters import validate as validate_filters
 from .scope import Scope
+from .search.shaping import cite
 from .times import now_iso, to_iso
 
 
@@ -83,12 +84,27 @@ def changes(
     return {"results": events[:limit]}
 
 
-def history(ctx: Context, memory_id: str) -> Steps[list[dict[str, Any]]]:
-    """Every change of a memory, oldest first: ADD, UPDATEs, and DELETE if deleted."""
+def history(ctx: Context, memory_id: str, *, sources: bool = False) -> Steps[list[dict[str, Any]]]:
+    """Every change of a memory, oldest first: ADD, UPDATEs, and DELETE if deleted.
+
+    With `sources`, each event also has the `episode_ids` of the version it opened and, as
+    `sources`, those episodes (id, content, role, name, occurred_at, metadata), as search
+    results cite theirs; a DELETE event opened no version: none.
+    """
     found = yield from versions(memory_id)
     if not found:
         raise NotFoundError(f"no memory with id {memory_id!r}")
-    return records.history(found)
+    events = records.history(found)
+    if sources:
+        owner = Scope.of(found[0]["user_id"], found[0]["agent_id"], found[0]["run_id"])
+        taught = [{"episode_ids": v["episode_ids"]} for v in found]
+        yield from cite(owner, taught)
+        # one ADD or UPDATE per version, in order (records.history), then maybe a DELETE
+        for event, version in zip(events[: len(taught)], taught, strict=True):
+            event.update(version)
+        for event in events[len(taught) :]:
+            event.update(episode_ids=[], sources=[])
+    return events
 
 
 def versions(memory_id: str) -> Steps[list[dict[str, Any]]]:

@@ -195,10 +195,13 @@ def _add_memory(args: dict[str, Any], ctx: ToolContext) -> Calls[dict[str, Any]]
     text = _text(args, "text")
     message = {"role": "user", "content": text, "name": ctx.speaker}
     result = yield ask("add", message, **ctx.ids)
-    return {
+    answer: dict[str, Any] = {
         "stored": [_event(e) for e in result.get("results", [])],
         "episode_ids": [e.get("id") for e in result.get("episodes", [])],
     }
+    if result.get("waiting"):  # the LLM was unreachable: the text is kept, facts come later
+        answer["waiting_for_extraction"] = True
+    return answer
 
 
 def _get_entity(args: dict[str, Any], ctx: ToolContext) -> Calls[dict[str, Any]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import readwrite
+from .checks import check_path
 from .context import Context
 from .effects import Steps, TxSteps, compute, read, run, write
 from .errors import InvalidNameError, ValidationError
@@ -59,7 +60,8 @@ def export(
     `run_id` narrow the episodes and fact versions.
     """
     scope = Scope.of(user_id, agent_id, run_id)
-    fmt = readwrite.format_for(path, format)
+    target = None if path is None else check_path("path", path)
+    fmt = readwrite.format_for(target, format)
     entities = yield from _pages("export_entities", owner=scope.owner)
     episodes = yield from _pages("export_episodes", **scope.narrow())
     links: list[dict[str, Any]] = []
@@ -77,9 +79,9 @@ def export(
         "nodes": nodes,
         "relationships": rels,
     }
-    if path is None:
+    if target is None:
         return doc
-    yield from compute(readwrite.write, doc, Path(path), fmt)
+    yield from compute(readwrite.write, doc, target, fmt)
     entity_ids = {n["id"] for n in nodes if "Entity" in n["labels"]}
     return {
         "path": str(path),
@@ -142,7 +144,7 @@ def import_(ctx: Context, source: str | Path | dict[str, Any]) -> Steps[dict[str
     if isinstance(source, dict):
         doc = source
     else:
-        doc = yield from compute(readwrite.read, Path(source))
+        doc = yield from compute(readwrite.read, check_path("source", source))
     plan = _plan(ctx, doc)
     counts = {
         "entities": (yield from _write_groups("import_entities", plan.entities, "label")),

@@ -12,7 +12,7 @@ from typing import Any
 
 from .context import Context
 from .effects import Steps, TxSteps, compute, run, write
-from .errors import ValidationError
+from .errors import LLMUnavailableError, ValidationError
 from .extraction import Extraction
 from .facts import Fact, close_version, create_version, prepare
 from .messages import Message, metadata_json, normalize_messages
@@ -23,6 +23,7 @@ from .scope import Scope
 from .times import now_iso, to_iso
 
 _ERASE_BATCH = 1000
+_MAX_ERROR = 2000  # characters of an extraction error kept on a waiting episode
 _UPDATE_KEYS = frozenset({"subject", "relation", "object", "valid_from", "valid_to", "fact"})
 
 
@@ -39,7 +40,12 @@ def add(
 ) -> Steps[dict[str, Any]]:
     """Store messages as episodes and, with `infer=True` (the default), the facts the
     extractor finds in them, all in one transaction. Returns the fact events (ADD, UPDATE,
-    DELETE, NOOP) in `results`, or the stored episodes when `infer=False`."""
+    DELETE, NOOP) in `results`, or the stored episodes when `infer=False`.
+
+    When the LLM extractor cannot be reached through its retries (`LLMUnavailableError`),
+    the messages are still stored, marked as waiting for extraction, and the result has
+    no events but their ids in `waiting` and the reason in `extraction_error`;
+    `reprocess` (graphmem/reprocess.py) extracts them later."""
     scope = Scope.of(user_id, agent_id, run_id)
     msgs = normalize_messages(messages)
     meta = metadata_json(metadata)
@@ -48,14 +54,13 @@ def add(
     occurred = said_at or now
     speaker = speaker_of(scope, msgs)
     facts: list[Fact] = []
+    waiting: str | None = None
     if infer:
-        existing = None
-        if ctx.config.extractor == "llm":
-            current = yield from current_facts(ctx, scope)
-            existing = facts_about(current, msgs, speaker)
-        extraction = yield from compute(ctx.extract, msgs, speaker, occurred, existing)
-        facts = extracted_facts(ctx, extraction, meta)
-    vectors, hints = yield from _embed_and_resolve(ctx, scope, facts, [m.content for m in msgs])
+        try:
+            facts = yield from extract_facts(ctx, scope, msgs, speaker, occurred, meta)
+        except LLMUnavailableError as exc:  # store the messages; reprocess extracts them
+            waiting = str(exc)
+    vectors, hints = yield from embed_and_resolve(ctx, scope, facts, [m.content for m in msgs])
     ids = [str(uuid.uuid4()) for _ in msgs]
 
     rows = [
@@ -65,16 +70,14 @@ def add(
 
     def work() -> TxSteps[list[dict[str, Any]]]:
         yield from run("episode_create_many", episodes=rows)
-        events = []
-        for fact in facts:
-            event = yield from apply_fact(ctx, scope, fact, ids, said_at, now, hints)
-            if event:
-                events.append(event)
+        if waiting is not None:
+            yield from mark_waiting([(scope, ids)], waiting, now)
+        events = yield from apply_facts(ctx, scope, facts, ids, said_at, now, hints)
         yield from link_episodes([(ids, mentioned_ids(events))])
         return events
 
     events = yield from write(work)
-    return add_result(msgs, ids, now, metadata, events, infer=infer)
+    return add_result(msgs, ids, now, metadata, events, infer=infer, waiting=waiting)
 
 
 def add_relation(
@@ -118,7 +121,7 @@ def add_relation(
     )
     if source is not None and (not isinstance(source, str) or not source.strip()):
         raise ValidationError("source must be a non-empty string (an episode id or text)")
-    source_vecs, hints = yield from _embed_and_resolve(
+    source_vecs, hints = yield from embed_and_resolve(
         ctx, scope, [fact], [source] if source else []
     )
     source_vec = source_vecs[0] if source_vecs else None
@@ -173,7 +176,7 @@ def update(
             raise ValidationError("fact must be a non-empty string")
         fact.text = data["fact"].strip()
     scope = Scope.of(current["user_id"], current["agent_id"], current["run_id"])
-    _, hints = yield from _embed_and_resolve(ctx, scope, [fact], [])
+    _, hints = yield from embed_and_resolve(ctx, scope, [fact], [])
     s_vec, o_vec, _ = fact.vectors
     now = now_iso()
 
@@ -270,10 +273,81 @@ def extracted_facts(ctx: Context, extraction: Extraction, meta: str | None) -> l
     )
 
 
-def current_facts(ctx: Context, scope: Scope) -> Steps[list[dict[str, Any]]]:
-    """The scope's current facts that the LLM extractor may be shown (the first 1000)."""
-    page = yield from get_all(ctx, **scope.ids(), page_size=1000)
+def extract_facts(
+    ctx: Context,
+    scope: Scope,
+    msgs: list[Message],
+    speaker: str,
+    occurred_at: str,
+    meta: str | None,
+    *,
+    as_of: str | None = None,
+) -> Steps[list[Fact]]:
+    """The candidate facts of one `add` call's messages: the LLM extractor is shown the
+    scope's facts about what they mention (those true at `as_of`, else the current ones)."""
+    existing = None
+    if ctx.config.extractor == "llm":
+        current = yield from current_facts(ctx, scope, as_of=as_of)
+        existing = facts_about(current, msgs, speaker)
+    extraction = yield from compute(ctx.extract, msgs, speaker, occurred_at, existing)
+    return extracted_facts(ctx, extraction, meta)
+
+
+def current_facts(
+    ctx: Context, scope: Scope, *, as_of: str | None = None
+) -> Steps[list[dict[str, Any]]]:
+    """The scope's facts that the LLM extractor may be shown (the first 1000): the current
+    ones, or those true at `as_of`."""
+    page = yield from get_all(ctx, **scope.ids(), page_size=1000, as_of=as_of)
     return list(page["results"])
+
+
+def apply_facts(
+    ctx: Context,
+    scope: Scope,
+    facts: list[Fact],
+    episode_ids: list[str],
+    said_at: str | None,
+    now: str,
+    hints: dict[str, str],
+) -> TxSteps[list[dict[str, Any]]]:
+    """Reconcile and write one `add` call's facts in order (`reconcile.apply_fact`); their
+    events (a negation that finds nothing to retract has none)."""
+    events = []
+    for fact in facts:
+        event = yield from apply_fact(ctx, scope, fact, episode_ids, said_at, now, hints)
+        if event:
+            events.append(event)
+    return events
+
+
+def embed_and_resolve(
+    ctx: Context, scope: Scope, facts: list[Fact], extra: list[str]
+) -> Steps[tuple[list[list[float]], dict[str, str]]]:
+    """Embed in ONE model call the `extra` texts (messages, a source), every fact's sentence
+    and the names that are not yet exact names of the owner's entities (known ones need no
+    vector); set the facts' vectors; resolve the unknown names. Returns the extra texts'
+    vectors and the resolution hints for the write."""
+    names = {n for f in facts for n in (f.subject, f.object)}
+    known = yield from known_names(scope, sorted(names))
+    new_names = sorted(n for n in names if name_key(n) not in known)
+    texts = [*extra, *(f.text for f in facts), *new_names]
+    vectors: list[list[float]] = yield from compute(ctx.embed, texts)
+    by_name = dict(zip(new_names, vectors[len(extra) + len(facts) :], strict=True))
+    set_vectors(facts, by_name, vectors[len(extra) : len(extra) + len(facts)])
+    hints = yield from resolve_steps(ctx, scope, unknown_names(facts, by_name))
+    return vectors[: len(extra)], hints
+
+
+def mark_waiting(calls: list[tuple[Scope, list[str]]], error: str, now: str) -> TxSteps[None]:
+    """Mark each call's episodes (the episode ids of one `add` call, in message order) as
+    waiting for extraction, with the error that stopped it; `reprocess` finds them so."""
+    rows = [
+        {"id": episode_id, "owner": scope.owner, "call": ids[0], "part": part}
+        for scope, ids in calls
+        for part, episode_id in enumerate(ids)
+    ]
+    yield from run("episode_wait", episodes=rows, error=error[:_MAX_ERROR], now=now)
 
 
 def facts_about(
@@ -347,9 +421,11 @@ def add_result(
     events: list[dict[str, Any]],
     *,
     infer: bool,
+    waiting: str | None = None,
 ) -> dict[str, Any]:
     """What `add` returns: the fact events, their relations and the stored episodes (only
-    the episodes when `infer` is False)."""
+    the episodes when `infer` is False). When extraction is `waiting` (its error), the
+    episodes say so, and `waiting` lists their ids."""
     episodes = [
         {
             "id": episode_id,
@@ -364,6 +440,16 @@ def add_result(
     ]
     if not infer:
         return {"results": episodes}
+    if waiting is not None:
+        for episode in episodes:
+            episode["extraction"] = "waiting"
+        return {
+            "results": [],
+            "relations": [],
+            "episodes": episodes,
+            "waiting": ids,
+            "extraction_error": waiting,
+        }
     relations = [
         {"source": e["source"], "relationship": e["relationship"], "target": e["target"]}
         for e in events
@@ -390,24 +476,6 @@ def mentioned_ids(events: list[dict[str, Any]]) -> list[str]:
 
 
 # -- internals ---------------------------------------------------------------------------------
-
-
-def _embed_and_resolve(
-    ctx: Context, scope: Scope, facts: list[Fact], extra: list[str]
-) -> Steps[tuple[list[list[float]], dict[str, str]]]:
-    """Embed in ONE model call the `extra` texts (messages, a source), every fact's sentence
-    and the names that are not yet exact names of the owner's entities (known ones need no
-    vector); set the facts' vectors; resolve the unknown names. Returns the extra texts'
-    vectors and the resolution hints for the write."""
-    names = {n for f in facts for n in (f.subject, f.object)}
-    known = yield from known_names(scope, sorted(names))
-    new_names = sorted(n for n in names if name_key(n) not in known)
-    texts = [*extra, *(f.text for f in facts), *new_names]
-    vectors: list[list[float]] = yield from compute(ctx.embed, texts)
-    by_name = dict(zip(new_names, vectors[len(extra) + len(facts) :], strict=True))
-    set_vectors(facts, by_name, vectors[len(extra) : len(extra) + len(facts)])
-    hints = yield from resolve_steps(ctx, scope, unknown_names(facts, by_name))
-    return vectors[: len(extra)], hints
 
 
 def _source_episode(

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from graphmem import AsyncMemory, Memory, batch
+from graphmem import AsyncMemory, Memory, batch, writes
 from graphmem.batch import MAX_ITEMS, AddItem, check_items
 from graphmem.errors import ExtractionError, StoreError, ValidationError
 from graphmem.ingest import load_items
@@ -269,7 +269,7 @@ def test_a_failed_write_stores_nothing_and_names_the_item(
 ) -> None:
     """The third item's write fails in the store (a duplicate episode id breaks the unique
     constraint) after the first two items' entities and facts were written: nothing stays."""
-    real = batch.apply_fact
+    real = writes.apply_fact
 
     def failing(ctx: Any, scope: Any, fact: Any, episode_ids: list[str], *args: Any) -> Any:
         if fact.object == "Globex":
@@ -279,7 +279,7 @@ def test_a_failed_write_stores_nothing_and_names_the_item(
             yield from batch.run("episode_create_many", episodes=[row])
         return (yield from real(ctx, scope, fact, episode_ids, *args))
 
-    monkeypatch.setattr(batch, "apply_fact", failing)
+    monkeypatch.setattr(writes, "apply_fact", failing)
     items = [
         {"messages": "I work at Acme.", "user_id": user, "timestamp": "2024-01-01T00:00:00Z"},
         {"messages": "I live in Rome.", "user_id": user, "timestamp": "2024-01-02T00:00:00Z"},
@@ -288,7 +288,7 @@ def test_a_failed_write_stores_nothing_and_names_the_item(
     with pytest.raises(StoreError, match=r"^items\[2\]: "):
         memory.add_many(items)
     assert memory.export(user_id=user)["nodes"] == []
-    monkeypatch.setattr(batch, "apply_fact", real)
+    monkeypatch.setattr(writes, "apply_fact", real)
     assert len(memory.add_many(items)) == 3
     assert {f["target"] for f in memory.get_all(user_id=user)["results"]} == {"Globex", "Rome"}
 
@@ -311,8 +311,8 @@ def test_the_llm_extractor_makes_one_call_per_item(
 
     def respond(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         said = body["messages"][-1]["content"].split("<messages>")[-1]
-        if "crash" in said:
-            return 500, {"error": {"message": "model crashed", "type": "server_error"}}
+        if "crash" in said:  # refused (a 5xx would be retried, then the item would wait)
+            return 400, {"error": {"message": "model crashed", "type": "invalid_request_error"}}
         place = next(p for p in ("Globex", "Initech", "Acme", "Umbrella") if p in said)
         relation = {"subject": "Maya", "relation": "WORKS_AT", "object": place, "event": "ADD"}
         return 200, _chat_reply(json.dumps({"entities": [], "relations": [relation]}))

@@ -12,8 +12,9 @@ from typing import Any
 import openai
 import pytest
 
-from graphmem.errors import GraphmemError
+from graphmem.errors import GraphmemError, LLMRequestError, LLMUnavailableError
 from graphmem.extraction.llm import ExtractionError, LLMExtractor, strip_fences
+from graphmem.extraction.retry import RetryPolicy
 from graphmem.messages import Message
 from graphmem.ontology import load_ontology
 
@@ -338,13 +339,17 @@ def test_a_missing_custom_prompt_file_is_a_config_error(tmp_path: Path) -> None:
         LLMExtractor(ONTOLOGY, model="m", prompt_path=tmp_path / "nope.md")
 
 
-def test_an_http_500_raises_extraction_error_after_one_call() -> None:
+def test_an_http_500_is_retried_and_without_retries_is_llm_unavailable() -> None:
     error = (500, {"error": {"message": "model crashed", "type": "server_error"}})
+    fast = RetryPolicy(max_retries=2, deadline=5.0, base=0.01, cap=0.01)
+    with openai_server(scripted(error, GOOD)) as (base_url, received):
+        found = _extract(_extractor(base_url, retry=fast))
+    assert len(received) == 2 and found.relations[0].object == "Globex"
     with (
         openai_server(scripted(error, GOOD)) as (base_url, received),
-        pytest.raises(ExtractionError, match="model crashed") as info,
+        pytest.raises(LLMUnavailableError, match="model crashed") as info,
     ):
-        _extract(_extractor(base_url))
+        _extract(_extractor(base_url, retry=RetryPolicy(max_retries=0)))
     assert len(received) == 1
     assert isinstance(info.value.__cause__, openai.APIStatusError)
     assert info.value.__cause__.status_code == 500
@@ -354,10 +359,10 @@ def test_an_api_error_during_the_repair_call_is_an_extraction_error() -> None:
     error = (401, {"error": {"message": "bad key", "type": "auth"}})
     with (
         openai_server(scripted("nope", error)) as (base_url, received),
-        pytest.raises(ExtractionError, match="bad key"),
+        pytest.raises(LLMRequestError, match="bad key.*api_key"),
     ):
         _extract(_extractor(base_url))
-    assert len(received) == 2
+    assert len(received) == 2  # a refused request is not retried
 
 
 def test_without_an_api_key_a_placeholder_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,5 @@
-"""The wheel ships cypher/ and ontology/ inside the package, and they load from there."""
+"""The wheel ships cypher/ and ontology/ inside the package, and they load from there; and the
+inspector's page."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def test_wheel_contains_statements_and_ontology_and_loads_them(tmp_path: Path) -
     assert "graphmem/ontology/default.yaml" in names
     assert "graphmem/data/demo_conversation.json" in names
     assert "graphmem/py.typed" in names
+    page = {f"graphmem/server/ui/{f}" for f in ("index.html", "inspector.js", "inspector.css")}
+    assert page <= names  # the inspector's page (/ui); its style is cypher/browser/style.grass
 
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)

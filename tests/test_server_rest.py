@@ -30,6 +30,18 @@ from hypothesis import strategies as st
 from graphmem import Memory
 from graphmem.server.auth import load_or_create_token
 
+from .helpers.hostile import (
+    CYPHER,
+    OFTEN,
+    RARELY,
+    SELDOM,
+    counts,
+    filters_of,
+    fractions,
+    junk_of,
+    short_texts,
+    times_of,
+)
 from .helpers.served import Served, command, served
 
 pytestmark = pytest.mark.store  # real `graphmem serve` processes, each owning a store
@@ -393,35 +405,13 @@ def test_bound_server_hides_another_scopes_memory(
 
 # -- bad input, generated -------------------------------------------------------------------------
 
-INJECTIONS = [
-    "Alice'}) MATCH (n) DETACH DELETE n //",
-    '"}) RETURN 1 UNION MATCH (n) DELETE n //',
-    "`x` SET n.owner = 'user:victim'",
-    "$owner",
-    "user:" + VICTIM,
-    "../../etc/passwd",
-    "%00%2F",
-    "\x00\x01\x1f\x7f",
-    "\u202e\ufeff\u200b",
-    "é" * 3000,
-    "x" * 20_000,
-    "LIVES_IN",
-    "metadata.`k`",
-    "OR",
-    "NOT",
-]
 # Scope ids: the open server's test never names the victim (it may reach every scope).
-others = st.sampled_from(["mallory", "owner", "", " ", *INJECTIONS]) | st.text(max_size=40)
+others = short_texts("mallory", "owner", "user:" + VICTIM)
 anyone = others | st.just(VICTIM)
 names = others | st.text(max_size=300)
-scalars = st.none() | st.booleans() | st.integers() | st.floats() | names
 # JSON values a client can send (no NaN or Infinity, which only a hand-written body has).
 values = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | names
-junk = st.recursive(
-    scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(names, inner, max_size=4),
-    max_leaves=12,
-)
+junk = junk_of(names)
 ROUTES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "add": ("POST", "/memories", ("messages", "metadata", "infer", "timestamp")),
     "relate": (
@@ -445,33 +435,8 @@ ROUTES: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 # Values of the right type but doubtful content, so that most requests get past the schema
 # to graphmem's own checks and the store.
-times = (
-    st.sampled_from(
-        ["2024-01-01", "9999-12-31T23:59:59-10:00", "0001-01-01T00:00+05:00", "2024-02-30", ""]
-    )
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | names
-)
-counts = st.integers(-5, 20) | st.integers(-(2**70), 2**70)
-fractions = st.floats(-2, 2) | st.floats(allow_nan=False)
-FILTERS = st.dictionaries(
-    st.sampled_from(["relationship", "source", "AND", "OR", "NOT", "metadata.k", *INJECTIONS]),
-    junk,
-    max_size=3,
-)
-CYPHER = st.sampled_from(
-    [
-        "MATCH (n {owner: $owner}) RETURN n.name AS name LIMIT 5",
-        "MATCH (n) RETURN count(n) AS n",
-        "MATCH (n {owner: $owner}) DETACH DELETE n",
-        "MATCH (n {owner: $owner}) RETURN n; MATCH (m) DETACH DELETE m",
-        "MATCH (n {owner: $owner}) CALL { WITH n DETACH DELETE n } RETURN 1",
-        "MATCH (n {owner: $owner}) RETURN n.`set` AS s, 'DELETE' AS d",
-        "CALL db.labels() YIELD label RETURN label, $owner AS o",
-        "MATCH (n {owner: $owner}) RETRN n",
-    ]
-)
+times = times_of(names)
+FILTERS = filters_of(junk)
 message = st.fixed_dictionaries({"content": names}, optional={"role": names, "name": names})
 VALUES: dict[str, st.SearchStrategy[Any]] = {
     "messages": names | st.lists(message, max_size=3),
@@ -489,12 +454,6 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     **{k: fractions for k in ("threshold", "confidence")},
     **{k: st.booleans() for k in ("infer", "include_embeddings")},
 }
-
-
-# Odds as choices (hypothesis draws the ends of an integer range far more often than the rest).
-OFTEN = st.sampled_from([True, True, True, True, False])
-RARELY = st.sampled_from([False, False, False, False, True])
-SELDOM = st.sampled_from([False] * 15 + [True])
 
 
 @st.composite

@@ -1,5 +1,5 @@
 """The `graphmem` command line: demo, add, relate, get, get-all, history, delete, reset,
-serve, mcp.
+serve, mcp, inspect.
 
 Every command takes the same configuration as the library (environment variables, or
 `--config FILE`) and prints readable text, or JSON with `--json`. When a `graphmem serve` of
@@ -8,10 +8,10 @@ open the store in this process; `--verbose` says which one was used).
 """
 
 # The modules: `commands` (the memory commands), `bulk` (config, ingest, export, import,
-# show), `service` (serve, mcp, and using a running server), `demo`, `picture` (the PNG of
-# `show`), `options` (the scope options they share). Nothing heavy is imported here: the
-# store, the models and the web framework load when a command needs them, so a command sent
-# to a running server starts fast.
+# show), `service` (serve, mcp, and using a running server), `inspector` (inspect), `demo`,
+# `picture` (the PNG of `show`), `options` (the scope options they share). Nothing heavy is
+# imported here: the store, the models and the web framework load when a command needs them,
+# so a command sent to a running server starts fast.
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from typing import Any
 
 from ..config import MemoryConfig
 from ..errors import GraphmemError
-from . import bulk, commands, demo, service
+from . import bulk, commands, demo, inspector, service
 
 __all__ = ["build_parser", "main", "run"]
 
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_commands(sub)
     bulk.add_commands(sub)
     service.add_commands(sub)
+    inspector.add_command(sub)
     return parser
 
 
@@ -62,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command in service.COMMANDS:  # they print their own text
             return service.run(args, config)
+        if args.command == inspector.COMMAND:
+            return inspector.run(args, config)
         if args.command in bulk.COMMANDS:  # they print their own text
             result = bulk.run(args, config)
         else:

@@ -111,3 +111,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
         f"fact events: {events}\n"
         f"scopes: {summary['scopes']} ({summary['users']} owners)"
     )
+    if summary["waiting"]:
+        print(
+            f"{summary['waiting']} messages wait for extraction (the LLM was unreachable): "
+            "run `graphmem reprocess` when it answers again"
+        )

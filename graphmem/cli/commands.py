@@ -1,6 +1,6 @@
 """The memory commands: add, extract, relate, get, get-all, search, history, delete,
-delete-all, reset. `add_commands` registers them, `dispatch` runs one against a `Memory`,
-`print_text` prints its result for people."""
+delete-all, reset, reprocess. `add_commands` registers them, `dispatch` runs one against a
+`Memory`, `print_text` prints its result for people."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..config import MemoryConfig
+from ..errors import ValidationError
 from .options import add_scope, scope_of
 
 if TYPE_CHECKING:
@@ -74,6 +75,14 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("reset", help="erase all graphmem data in the store (nothing else)")
     p.add_argument("--yes", action="store_true", help="confirm")
 
+    p = sub.add_parser(
+        "reprocess",
+        help="extract the messages stored while the LLM was unreachable (every owner's, "
+        "unless a scope is given)",
+    )
+    p.add_argument("--limit", type=int, help="extract at most N add calls")
+    add_scope(p)
+
 
 def confirmed(args: argparse.Namespace) -> bool:
     """False (and says why on stderr) for an erasing command given without --yes."""
@@ -97,7 +106,7 @@ def _json_arg(text: str | None, what: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SystemExit(f"graphmem: --{what} is not valid JSON: {exc}") from exc
+        raise ValidationError(f"--{what} is not valid JSON: {exc}") from None
 
 
 def dispatch(m: Memory | MemoryClient, args: argparse.Namespace) -> Any:
@@ -147,6 +156,11 @@ def dispatch(m: Memory | MemoryClient, args: argparse.Namespace) -> Any:
         return m.delete_all(**scope_of(args))
     if cmd == "reset":
         return m.reset()
+    if cmd == "reprocess":  # no REST route: it always runs on a Memory of this process
+        from ..memory import Memory
+
+        assert isinstance(m, Memory)
+        return m.reprocess(**scope_of(args), limit=args.limit)
     raise AssertionError(cmd)
 
 
@@ -168,3 +182,10 @@ def print_text(result: Any) -> None:
         )
     if not items:
         print("(nothing)")
+    if isinstance(result, dict) and "reprocessed" in result:
+        print(result["message"])
+    elif isinstance(result, dict) and result.get("waiting"):
+        print(
+            f"{len(result['waiting'])} episode(s) wait for extraction (the LLM was unreachable): "
+            "run `graphmem reprocess` when it answers again"
+        )

@@ -34,15 +34,16 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("serve", help="serve the memory over HTTP (REST API) until SIGTERM")
     p.add_argument("--host", help="listen address (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="HTTP port (default 8765; 0 = any free port)")
-    _add_scope_flags(p)
+    add_scope_flags(p)
     p.add_argument("--token-file", help="file holding the bearer token (default <home>/token)")
     p.add_argument("--status", action="store_true", help="tell whether the server runs")
 
     p = sub.add_parser("mcp", help="the MCP server on stdio (for agent hosts)")
-    _add_scope_flags(p)
+    add_scope_flags(p)
 
 
-def _add_scope_flags(p: argparse.ArgumentParser) -> None:
+def add_scope_flags(p: argparse.ArgumentParser) -> None:
+    """The flags that say whom a server acts for (`serve`, `mcp`, `inspect`)."""
     p.add_argument("--user-id", help="the user every call acts for")
     p.add_argument(
         "--allow-user-id",

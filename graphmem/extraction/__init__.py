@@ -27,6 +27,7 @@ def make_extractor(config: MemoryConfig, ontology: Ontology) -> Extractor:
     """The extractor the config names: offline (default, no network) or the one-call LLM."""
     if config.extractor == "llm":
         from .llm import LLMExtractor
+        from .retry import RetryPolicy
 
         llm = config.llm
         return LLMExtractor(
@@ -39,6 +40,12 @@ def make_extractor(config: MemoryConfig, ontology: Ontology) -> Extractor:
             exclude=llm.exclude,
             temperature=llm.temperature,
             timeout=llm.timeout,
+            retry=RetryPolicy(
+                max_retries=llm.max_retries,
+                deadline=llm.retry_deadline,
+                base=llm.backoff_base,
+                cap=llm.backoff_max,
+            ),
         )
     from .offline import OfflineExtractor
 

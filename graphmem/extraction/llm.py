@@ -4,7 +4,10 @@ model's ADD/UPDATE/DELETE/NONE decision per relation, validated against the onto
 Works with any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, LM Studio). The prompt text
 lives in files under ``graphmem/prompts/``; user text only ever fills placeholders of those
 templates (``string.Template``) and travels in the user turn as JSON lines, marked as data.
-A reply that is not valid gets exactly one repair call; API errors are not retried here.
+A reply that is not valid gets exactly one repair call. Each request is retried after
+connection errors, timeouts, 429 and 5xx replies by `graphmem.extraction.retry` (the `openai`
+client itself never retries): `LLMUnavailableError` when they are spent, `LLMRequestError` at
+once for a request the endpoint refuses (400, 401, 404...).
 """
 
 from __future__ import annotations
@@ -12,21 +15,31 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import re
+import time
 from importlib import resources
 from pathlib import Path
 from string import Template
 from typing import Any
 
 import openai
-from openai.types.chat import ChatCompletionMessageParam
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from pydantic import ValidationError as PydanticValidationError
 
-from ..errors import ConfigError, ExtractionError, InvalidNameError, ValidationError
+from ..errors import (
+    ConfigError,
+    ExtractionError,
+    InvalidNameError,
+    LLMRequestError,
+    LLMUnavailableError,
+    ValidationError,
+)
 from ..messages import Message
 from ..ontology import DEFAULT_ENTITY_TYPE, Ontology, RelationType
 from ..times import to_iso
 from .models import ExtractedEntity, ExtractedRelation, Extraction
+from .retry import RetryPolicy, retry_after, retryable_status
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +53,11 @@ class _InvalidReply(ValueError):
     """A reply that cannot be used; its message is shown to the model in the repair call."""
 
 
+class _NotACompletion(ValueError):
+    """The endpoint answered 2xx with a body that is not a chat completion (a proxy's page,
+    truncated JSON): a fault of the server, retried like a 5xx."""
+
+
 def load_prompt(name: str) -> str:
     """The text of a prompt file shipped in ``graphmem/prompts/``."""
     return (resources.files("graphmem") / "prompts" / name).read_text(encoding="utf-8")
@@ -50,7 +68,8 @@ class LLMExtractor:
 
     `prompt_path` replaces the bundled system prompt (same ``$placeholders``: speaker,
     occurred_at, entity_types, relation_types, include, exclude). `include`/`exclude` are
-    the memory owner's instructions on what to remember and what to skip.
+    the memory owner's instructions on what to remember and what to skip. `timeout` bounds
+    one attempt, `retry` the retries of each request (see `graphmem.extraction.retry`).
     """
 
     def __init__(
@@ -65,9 +84,12 @@ class LLMExtractor:
         exclude: str | None = None,
         temperature: float = 0.0,
         timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.ontology = ontology
         self.model = model
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
         self.include = include
         self.exclude = exclude
         self.temperature = temperature
@@ -104,7 +126,9 @@ class LLMExtractor:
 
         `existing` are mem0-shaped fact dicts (``id``, ``memory``, ``relationship``,
         ``valid_from``, ...); a returned ``memory_id`` is always one of their ids.
-        Raises ExtractionError when the API fails or the reply stays invalid after one repair.
+        Raises LLMUnavailableError when a request still fails after its retries,
+        LLMRequestError when the endpoint refuses it, ExtractionError when the reply stays
+        invalid after one repair.
         """
         facts = [f for f in existing or [] if f.get("id")]
         known_ids = {str(f["id"]) for f in facts}
@@ -164,24 +188,83 @@ class LLMExtractor:
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
     def _complete(self, chat: list[ChatCompletionMessageParam]) -> str | None:
-        """One chat-completions request; the reply text, or None when there is none."""
+        """One chat-completions request, retried as `self.retry` allows; the reply text, or
+        None when the completion has none."""
+        started = time.monotonic()
+        retry = 0
+        while True:
+            elapsed = time.monotonic() - started
+            try:
+                return self._attempt(chat, self.retry.attempt_timeout(self.timeout, elapsed))
+            except openai.APIStatusError as exc:
+                if not retryable_status(exc.status_code):
+                    raise LLMRequestError(self._refused(exc)) from exc
+                failure: Exception = exc
+                asked = retry_after(exc.response.headers)
+            except (openai.APIConnectionError, _NotACompletion) as exc:
+                failure, asked = exc, None
+            elapsed = time.monotonic() - started
+            wait = self.retry.wait(retry, elapsed, retry_after=asked, rand=random.random())
+            if wait is None:
+                raise LLMUnavailableError(
+                    f"the chat-completions endpoint {self._client.base_url} (model "
+                    f"{self.model!r}) did not answer usefully in {retry + 1} attempt(s) over "
+                    f"{elapsed:.1f} s; last: {_failure(failure)}"
+                ) from failure
+            log.warning(
+                "LLM request failed (%s); retry %d of %d in %.2f s",
+                _failure(failure),
+                retry + 1,
+                self.retry.max_retries,
+                wait,
+            )
+            time.sleep(wait)
+            retry += 1
+
+    def _attempt(self, chat: list[ChatCompletionMessageParam], timeout: float) -> str | None:
+        """One HTTP attempt (`timeout` seconds at most)."""
         try:
             response = self._client.chat.completions.create(
                 model=self.model,
                 messages=chat,
                 temperature=self.temperature,
                 response_format={"type": "json_object"},
+                timeout=timeout,
             )
+        except json.JSONDecodeError as exc:  # a JSON content type over a body that is not
+            raise _NotACompletion(f"the reply body is not JSON ({exc.msg})") from exc
+        except openai.APIResponseValidationError as exc:
+            raise _NotACompletion(f"the reply is not a chat completion: {exc}") from exc
+        except (openai.APIStatusError, openai.APIConnectionError):
+            raise
         except openai.OpenAIError as exc:
             raise ExtractionError(
-                f"the chat-completions request to {self._client.base_url} (model {self.model!r}) "
-                f"failed: {exc}. Check the llm base_url, api_key and model; the add was not "
-                "applied and can be retried."
+                f"the chat-completions request to {self._client.base_url} (model "
+                f"{self.model!r}) failed: {exc}. Nothing was written."
             ) from exc
-        choices = getattr(response, "choices", None) or []
+        choices = getattr(response, "choices", None)  # the client builds it unchecked
+        if not isinstance(response, ChatCompletion) or not isinstance(choices, list):
+            raise _NotACompletion(f"the reply is not a chat completion: {str(response)[:200]!r}")
         if not choices:
             return None
-        return getattr(choices[0].message, "content", None)
+        return getattr(getattr(choices[0], "message", None), "content", None)
+
+    def _refused(self, exc: openai.APIStatusError) -> str:
+        """What a refused request means and what to do about it."""
+        advice = {
+            401: "check the llm api_key (OPENAI_API_KEY)",
+            403: "the api_key may not use this model or endpoint",
+            404: "check the llm model name and base_url (it should end in /v1)",
+        }.get(
+            exc.status_code,
+            "the endpoint refused the request as sent: check that the model supports JSON "
+            "replies (response_format json_object) and that the messages fit its context",
+        )
+        return (
+            f"the chat-completions endpoint {self._client.base_url} (model {self.model!r}) "
+            f"refused the request with HTTP {exc.status_code}: {exc}. Sending it again cannot "
+            f"help: {advice}. Nothing was written."
+        )
 
     # -- validation -----------------------------------------------------------------------
 
@@ -335,6 +418,18 @@ def _clean_id(value: str | None) -> str | None:
         return None
     cleaned = value.strip().strip("[]").strip()
     return cleaned or None
+
+
+def _failure(exc: Exception) -> str:
+    """A failed attempt in a few words: `HTTP 503: ...`, `timed out`, `connection refused`."""
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code}: {_one_line(exc)[:300]}"
+    if isinstance(exc, openai.APITimeoutError):
+        return "the request timed out"
+    if isinstance(exc, openai.APIConnectionError):
+        cause = exc.__cause__ or exc.__context__
+        return _one_line(f"connection error: {cause or exc}")[:300]
+    return _one_line(exc)[:300]
 
 
 def _describe(exc: PydanticValidationError) -> str:

@@ -42,8 +42,13 @@ def format_for(path: str | Path | None, fmt: str | None) -> str:
 
 
 def write(doc: dict[str, Any], path: Path, fmt: str) -> None:
-    """Write an export document to `path` as `fmt` (one of `FORMATS`)."""
-    path.write_text(_WRITERS[fmt](doc), encoding="utf-8")
+    """Write an export document to `path` as `fmt` (one of `FORMATS`); a file that cannot be
+    written is a `ValidationError`."""
+    text = _WRITERS[fmt](doc)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError(f"cannot write {path}: {exc}") from exc
 
 
 def read(path: Path) -> dict[str, Any]:

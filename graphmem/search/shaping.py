@@ -3,7 +3,8 @@
 Traversal reads facts light; `complete` swaps in the full records (`cypher/search_facts.cypher`)
 for the results only, keeping their order and leaving out a fact deleted since it was read.
 `attach_sources` gives each fact the episodes it came from (id, content, role, name,
-occurred_at, metadata), which `complete(..., sources=True)` reads in the same statement;
+occurred_at, metadata), which `complete(..., sources=True)` reads in the same statement
+(`cite` does it for any facts: the versions of `history(..., sources=True)`);
 `shape` adds each result's `path` (the edges from an entry point to it) and, with `explain`,
 the score's parts. An episode result has the same keys as a fact, with
 no relationship.
@@ -55,13 +56,19 @@ def attach_sources(scope: Scope, results: list[dict[str, Any]]) -> Steps[None]:
     """Set each fact result's `sources`: the episodes it came from, in its own order (read
     only for the facts that `complete(..., sources=True)` did not already give them)."""
     missing = [r for r in results if r["type"] == "fact" and "sources" not in r]
-    ids = sorted({e for r in missing for e in r.get("episode_ids") or []})
+    yield from cite(scope, missing)
+
+
+def cite(scope: Scope, facts: list[dict[str, Any]]) -> Steps[None]:
+    """Set each of `facts`' `sources`: the episodes of the scope's owner named by its
+    `episode_ids`, in that order (one statement for all of them)."""
+    ids = sorted({e for f in facts for e in f.get("episode_ids") or []})
     episodes: list[dict[str, Any]] = []
     if ids:
         rows = yield from read("search_sources", ids=ids, owner=scope.owner)
         episodes = [episode(row["episode"]) for row in rows]
-    for r in missing:
-        r["sources"] = _sources(r, episodes)
+    for f in facts:
+        f["sources"] = _sources(f, episodes)
 
 
 def _sources(fact: dict[str, Any], episodes: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -17,6 +17,8 @@ turned into JSON. One job per module:
 - `runfile`: `<home>/serve.json`, how clients find the server of a home.
 - `spawn`: starting `graphmem serve` in the background as a home's store owner.
 - `mcp`: the MCP server (stdio, and the streamable HTTP app mounted by `serve`).
+- `inspector`: the web inspector at `/ui`, a page over the REST routes (its files in `ui/`);
+  `grass`: the Neo4j Browser kit's `style.grass` as data, for the page's colours.
 
 `graphmem.client` is the HTTP client of the REST API. Importing this package loads nothing:
 FastAPI and uvicorn are imported by `rest` and `serve` only, so clients stay light.

@@ -5,12 +5,14 @@ created once: of processes racing on a fresh home, every one ends up with the fi
 token), or none at all with ``require_token=False``.
 
 `Gate` wraps the whole app, mounted sub-apps included. For every HTTP or WebSocket request
-except `OPEN_PATHS` it requires ``Authorization: Bearer <token>`` (else 401 with
-``WWW-Authenticate: Bearer``); then it refuses an HTTP body over `max_body_bytes` with 413,
-by its Content-Length or, for a chunked body, by counting what arrives (the body is read
-before the app runs, so the app never sees part of a refused request). Both answers are
-the JSON error shape of `graphmem.server.failures`. Pure ASGI and standard library only, so
-clients can import the token functions without loading a web framework.
+except `OPEN_PATHS` and the paths under `OPEN_PREFIXES` (the inspector's page and static
+files, which hold no data: `graphmem.server.inspector`) it requires
+``Authorization: Bearer <token>`` (else 401 with ``WWW-Authenticate: Bearer``); then it
+refuses an HTTP body over `max_body_bytes` with 413, by its Content-Length or, for a chunked
+body, by counting what arrives (the body is read before the app runs, so the app never sees
+part of a refused request). Both answers are the JSON error shape of
+`graphmem.server.failures`. Pure ASGI and standard library only, so clients can import the
+token functions without loading a web framework.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from pathlib import Path
 
 from ..config import MemoryConfig
 from .failures import ASGIApp, Message, Receive, Scope, Send, send_error
+from .inspector import PAGE, STATIC
 from .runfile import home_of
 
 TOKEN_FILE = "token"
-OPEN_PATHS = frozenset({"/health", "/docs", "/openapi.json"})
+OPEN_PATHS = frozenset({"/health", "/docs", "/openapi.json", PAGE, PAGE + "/"})
+OPEN_PREFIXES = (STATIC,)
 
 
 def read_token(home: Path) -> str | None:
@@ -106,7 +110,8 @@ class Gate:
         await self.app(scope, receive, send)
 
     def _authorized(self, scope: Scope) -> bool:
-        if self.expected is None or scope.get("path") in OPEN_PATHS:
+        path = scope.get("path") or ""
+        if self.expected is None or path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
             return True
         given = dict(scope.get("headers") or []).get(b"authorization", b"")
         scheme, _, credentials = given.partition(b" ")

@@ -163,6 +163,12 @@ class ListQuery(Scoped):
     known_at: str | None = Field(None, description="what the memory held then")
 
 
+class HistoryQuery(ScopeQuery):
+    """`GET /memories/{id}/history`: `Memory.history`."""
+
+    sources: bool | None = Field(None, description="with the episodes that taught each version")
+
+
 class NeighborsQuery(Scoped):
     """`GET /entities/{name}/neighbors`: `Memory.neighbors`."""
 

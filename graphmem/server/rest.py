@@ -9,7 +9,8 @@ Memory routes, shaped like mem0's REST server::
     GET    /memories/{id}             get
     PUT    /memories/{id}             update ({"data": ..., "metadata": ...})
     DELETE /memories/{id}             delete
-    GET    /memories/{id}/history     history
+    GET    /memories/{id}/history     history (sources=true: with the episodes that taught
+                                      each version)
     POST   /search                    search (mem0 SearchRequest: query, ..., filters, limit...)
     POST   /reset                     reset: every scope's data (servers for all scopes only)
 
@@ -24,6 +25,7 @@ Graph routes::
     POST   /export                    export of the scope, as JSON data
     GET    /health                    {"status", "version", "store", "pid"}; no token needed
 
+The web inspector (`graphmem.server.inspector`) is served at `/ui`, a page over these routes.
 OpenAPI docs at `/docs` (schema `/openapi.json`). Every call's scope is resolved by the
 server's `ScopePolicy`; a route that takes a memory id (with the scope ids in its query
 string) checks that the memory is in that scope before acting, and answers 404 for
@@ -47,12 +49,13 @@ from fastapi import FastAPI, Query
 from .. import __version__
 from ..config import MemoryConfig
 from ..errors import StoreError, ValidationError
-from . import failures
+from . import failures, inspector
 from .auth import Gate, server_token
 from .payloads import (
     ChangesQuery,
     CypherRequest,
     ExportRequest,
+    HistoryQuery,
     ListQuery,
     MemoryCreate,
     MemoryUpdate,
@@ -97,6 +100,7 @@ def create_app(
     failures.install(app)
     _memory_routes(app, memory, policy)
     _graph_routes(app, memory, policy, store=store_kind(config))
+    inspector.add_routes(app, policy)
     app.router.routes.append(mcp.route("/mcp"))
     app.add_middleware(
         Gate, token=server_token(config), max_body_bytes=config.server.max_body_bytes
@@ -143,9 +147,9 @@ def _memory_routes(app: FastAPI, memory: Memory, policy: ScopePolicy) -> None:
         return memory.delete(memory_id)
 
     @app.get("/memories/{memory_id}/history", tags=["memories"], summary="Every version")
-    def history(memory_id: str, q: Annotated[ScopeQuery, Query()]) -> Any:
+    def history(memory_id: str, q: Annotated[HistoryQuery, Query()]) -> Any:
         visible(memory_id, q)
-        return memory.history(memory_id)
+        return memory.history(memory_id, **q.options())
 
     @app.post("/search", tags=["memories"], summary="Facts and turns that answer a question")
     def search(body: SearchRequest) -> Any:

@@ -78,19 +78,27 @@ def wait_served(home: Path, process: subprocess.Popen[bytes], timeout: float = 1
     raise TimeoutError(f"graphmem serve did not answer within {timeout} s")
 
 
+def start(
+    config: Path, home: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start `graphmem serve --config <config> *args` (output appended to `<home>-serve.out`);
+    `wait_served` tells when it answers."""
+    with open(home.parent / f"{home.name}-serve.out", "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "graphmem.cli", "--config", str(config), "serve", *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+        )
+
+
 @contextmanager
 def served(
     home: Path, *args: str, env: dict[str, str] | None = None, **server: Any
 ) -> Iterator[Served]:
     """Run `graphmem serve --config <file> *args` until the block ends (then SIGTERM)."""
     config = write_config(home, **server)
-    log = open(home.parent / f"{home.name}-serve.out", "wb")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "graphmem.cli", "--config", str(config), "serve", *args],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, **(env or {})},
-    )
+    process = start(config, home, *args, env=env)
     try:
         url = wait_served(home, process)
         token = server.get("token") or (home / "token").read_text().strip()
@@ -103,7 +111,6 @@ def served(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        log.close()
 
 
 def command(served: Served, argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
