@@ -8,12 +8,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from benchmarks.llm_extraction_bench import replayed_turns, run
 from benchmarks.llm_replay import Replay, load_replay
 from benchmarks.locomo_retrieval import DATA, turns_of
 from benchmarks.scripted_llm import approx_tokens, prompt_text
 from graphmem import Memory
 
+if not DATA.exists():
+    pytest.skip(f"the LoCoMo dev data is not at {DATA} (../shared/data)", allow_module_level=True)
 CONVERSATIONS = json.loads(DATA.read_text())
 
 

@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from benchmarks.locomo_qa import run
 from benchmarks.locomo_retrieval import DATA
 from benchmarks.qa_chat import Chat
@@ -20,6 +22,9 @@ from benchmarks.scripted_llm import approx_tokens, completion, prompt_text
 from graphmem import Memory
 
 from .openai_stub import openai_server
+
+if not DATA.exists():
+    pytest.skip(f"the LoCoMo dev data is not at {DATA} (../shared/data)", allow_module_level=True)
 
 # The scripted model's answer to each question, and whether the scripted judge accepts it.
 ANSWERS = {
