@@ -16,7 +16,8 @@ sessions 1-2), as locomo_retrieval.py adds them (speaker, ``dia_id``, session ti
 fresh store. Reported: events of `add` (ADD, UPDATE, DELETE, NOOP, NONE) and those the model
 stated (including NONE, which `add` drops), requests per `add`, prompt and completion tokens
 per request (mean, max, total), existing facts shown per request, replay references the
-request's facts did not satisfy. Writes ``benchmarks/results/llm_extraction_bench.json``.
+request's facts did not satisfy. Writes ``benchmarks/results/llm_extraction_bench.json``
+and the printed figures to ``.md``.
 
     .venv/bin/python benchmarks/llm_extraction_bench.py                 # replay
     .venv/bin/python benchmarks/llm_extraction_bench.py --base-url http://localhost:11434/v1 \\
@@ -120,18 +121,25 @@ def _spread(values: np.ndarray) -> dict[str, float]:
 
 
 def report(summary: dict[str, Any], out: Path) -> None:
-    """Print the figures and write ``<out>.json``."""
-    print(f"\nLLM extraction ({summary['source']}, tokens {summary['tokens']})")
-    per_add = summary["requests_per_add"]
-    print(f"adds {summary['adds']}, requests {summary['requests']}, requests per add {per_add}")
-    print(f"events of add: {summary['add_events']}; as the model stated: {summary['model_events']}")
+    """Print the figures; write them to ``<out>.md`` and the summary to ``<out>.json``."""
+    lines = [
+        f"LLM extraction ({summary['source']}, tokens {summary['tokens']})",
+        f"adds {summary['adds']}, requests {summary['requests']}, "
+        f"requests per add {summary['requests_per_add']}",
+        f"events of add: {summary['add_events']}",
+        f"events the model stated: {summary['model_events']}",
+    ]
     for key in ("prompt_tokens", "completion_tokens", "existing_facts_shown"):
         s = summary[key]
-        print(f"{key:<22} mean {s['mean']:>8} max {s['max']:>8} total {s['total']:>10}")
-    unresolved = summary["unresolved_references"]
-    print(f"add p50 {summary['add_ms_p50']} ms; unresolved replay references {unresolved}")
+        lines.append(f"{key:<22} mean {s['mean']:>8} max {s['max']:>8} total {s['total']:>10}")
+    lines.append(
+        f"add p50 {summary['add_ms_p50']} ms; "
+        f"unresolved replay references {summary['unresolved_references']}"
+    )
+    print("\n" + "\n".join(lines))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
+    out.with_suffix(".md").write_text("```\n" + "\n".join(lines) + "\n```\n")
 
 
 def main() -> None:

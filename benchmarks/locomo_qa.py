@@ -20,8 +20,9 @@ that cite evidence; category 5, adversarial, has no gold answer and is excluded 
     .venv/bin/python benchmarks/locomo_qa.py --base-url https://api.openai.com/v1 \\
         --model gpt-4o-mini --api-key "$OPENAI_API_KEY" --home /tmp/locomo
 
-Prints a table and writes ``benchmarks/results/locomo_qa.json`` (``--out`` sets the path
-stem): the settings, the table and every question's row. LoCoMo's gold answers are not all
+Prints a table and writes it to ``benchmarks/results/locomo_qa.md``, the settings and the
+table to ``locomo_qa.json`` and every question's row (answer, judgement, tokens, latency) to
+``locomo_qa_rows.jsonl`` (``--out`` sets the path stem). LoCoMo's gold answers are not all
 right (an audit found 99 wrong of the 1,540 questions of categories 1-4, 6.4%: a perfect
 system scores about 93.6%; https://github.com/dial481/locomo-audit, after
 https://github.com/snap-research/locomo/issues/27), so read J scores with that ceiling.
@@ -120,14 +121,14 @@ def run(
     home: Path,
     top_k: int = 10,
     limit: int | None = None,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[Row]]:
     """Ingest what `home` lacks of `conversations` (as locomo_retrieval.py does), then ask
-    every question; the summary with every row."""
+    every question; the summary and the rows."""
     with Memory(config) as m:
         for conv in conversations:
             ingest(m, conv["sample_id"], turns_of(conv), home)
         rows = ask_all(m, conversations, answerer, judge, top_k=top_k, limit=limit)
-    return {
+    summary = {
         "base_url": str(answerer.base_url),
         "model": answerer.model,
         "judge_model": judge.model,
@@ -135,25 +136,37 @@ def run(
         "excluded": "category 5 (adversarial): no gold answer, excluded as mem0 does",
         "tokens": "as the endpoint's usage reports them, means per question",
         "table": summarize(rows, CATEGORIES),
-        "rows": [r.model_dump() for r in rows],
     }
+    return summary, rows
 
 
-def report(summary: dict[str, Any], out: Path) -> None:
-    """Print the table and write ``<out>.json``."""
-    print(
-        f"\nLoCoMo QA: {summary['model']} answering, {summary['judge_model']} judging, "
-        f"top {summary['top_k']} memories (categories 1-4)"
-    )
-    print(f"{'category':<12} {'n':>4} " + " ".join(f"{h:>{w}}" for _, h, w, _ in COLUMNS))
+def table_lines(summary: dict[str, Any]) -> list[str]:
+    """The printed table of a summary."""
+    lines = [
+        f"LoCoMo QA: {summary['model']} answering, {summary['judge_model']} judging, "
+        f"top {summary['top_k']} memories (categories 1-4)",
+        f"{'category':<12} {'n':>4} " + " ".join(f"{h:>{w}}" for _, h, w, _ in COLUMNS),
+    ]
     for group, row in summary["table"].items():
         cells = " ".join(
             f"{'-':>{w}}" if row[k] is None else f"{row[k]:>{w}.{d}f}" for k, _, w, d in COLUMNS
         )
-        print(f"{group:<12} {row['questions']:>4} {cells}")
-    print("tokens: means per question, as the endpoint's usage reports them")
+        lines.append(f"{group:<12} {row['questions']:>4} {cells}")
+    lines.append("tokens: means per question, as the endpoint's usage reports them")
+    return lines
+
+
+def report(summary: dict[str, Any], rows: list[Row], out: Path) -> None:
+    """Print the table; write it to ``<out>.md``, the summary to ``<out>.json`` and every
+    question's row to ``<out>_rows.jsonl``."""
+    lines = table_lines(summary)
+    print("\n" + "\n".join(lines))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
+    out.with_suffix(".md").write_text("```\n" + "\n".join(lines) + "\n```\n")
+    out.with_name(out.name + "_rows.jsonl").write_text(
+        "".join(r.model_dump_json() + "\n" for r in rows)
+    )
 
 
 def main() -> None:
@@ -172,7 +185,7 @@ def main() -> None:
     home.mkdir(parents=True, exist_ok=True)
     answerer = Chat(base_url=args.base_url, model=args.model, api_key=args.api_key)
     judge = Chat(base_url=args.base_url, model=args.judge_model or args.model, api_key=args.api_key)
-    summary = run(
+    summary, rows = run(
         {"store": {"home": str(home), "heap": "2g"}, "extractor": "offline"},
         json.loads(DATA.read_text())[: args.conversations],
         answerer,
@@ -181,7 +194,7 @@ def main() -> None:
         top_k=args.top_k,
         limit=args.limit,
     )
-    report(summary, Path(args.out))
+    report(summary, rows, Path(args.out))
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ class Chat:
             model=self.model,
             messages=[{"role": "user", "content": text}],
             temperature=0.0,
-            **({"response_format": {"type": "json_object"}} if json_reply else {}),
+            response_format={"type": "json_object"} if json_reply else openai.omit,
         )
         usage = response.usage
         return Reply(

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.locomo_qa import run
+from benchmarks.locomo_qa import report, run
 from benchmarks.locomo_retrieval import DATA
 from benchmarks.qa_chat import Chat
 from benchmarks.qa_context import memories_text
@@ -77,7 +77,7 @@ def test_the_harness_scores_what_the_script_implies(
     conv = session_one(user)
     with openai_server(respond) as (base_url, received):
         chat = Chat(base_url=base_url, model="scripted", api_key="k")
-        summary = run(settings, [conv], chat, chat, home=tmp_path, top_k=8)
+        summary, rows = run(settings, [conv], chat, chat, home=tmp_path, top_k=8)
     try:
         table = summary["table"]
         assert table["overall"]["questions"] == 4
@@ -92,25 +92,28 @@ def test_the_harness_scores_what_the_script_implies(
 
         # Two requests a question, in order: its answer, then its judgement.
         assert len(received) == 8
-        rows = summary["rows"]
         for row, ask, judge in zip(rows, received[::2], received[1::2], strict=True):
-            assert row["answer"] == ANSWERS[row["question"]][0]
-            assert f"Generated answer: {row['answer']}\n" in prompt_text(judge["body"])
-            assert f"Gold answer: {row['gold']}\n" in prompt_text(judge["body"])
+            assert row.answer == ANSWERS[row.question][0]
+            assert f"Generated answer: {row.answer}\n" in prompt_text(judge["body"])
+            assert f"Gold answer: {row.gold}\n" in prompt_text(judge["body"])
             assert judge["body"]["response_format"] == {"type": "json_object"}
-            assert row["answer_prompt_tokens"] == approx_tokens(prompt_text(ask["body"]))
-            assert row["answer_completion_tokens"] == approx_tokens(row["answer"])
-            assert row["judge_prompt_tokens"] == approx_tokens(prompt_text(judge["body"]))
-            assert row["judge_completion_tokens"] == approx_tokens(row["judge_reply"])
+            assert row.answer_prompt_tokens == approx_tokens(prompt_text(ask["body"]))
+            assert row.answer_completion_tokens == approx_tokens(row.answer)
+            assert row.judge_prompt_tokens == approx_tokens(prompt_text(judge["body"]))
+            assert row.judge_completion_tokens == approx_tokens(row.judge_reply)
         mean_prompt = sum(approx_tokens(prompt_text(r["body"])) for r in received[::2]) / 4
         assert table["overall"]["answer_prompt_tokens"] == round(mean_prompt, 4)
 
         # The answer requests carried what search retrieved for their question.
         with Memory(settings) as m:
             for row, ask in zip(rows, received[::2], strict=True):
-                results = m.search(row["question"], user_id=user, limit=8)["results"]
-                assert results and row["memories"] == len(results)
+                results = m.search(row.question, user_id=user, limit=8)["results"]
+                assert results and row.memories == len(results)
                 assert memories_text(results) in prompt_text(ask["body"])
+        report(summary, rows, tmp_path / "qa")
+        assert json.loads((tmp_path / "qa.json").read_text())["table"] == table
+        assert len((tmp_path / "qa_rows.jsonl").read_text().splitlines()) == 4
+
         support = prompt_text(received[0]["body"])
         assert "I went to a LGBTQ support group yesterday" in support
         assert "at 1:56 pm on 8 May 2023" in support

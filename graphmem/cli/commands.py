@@ -10,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..config import MemoryConfig
-from ..errors import ValidationError
+from ..errors import NotFoundError, ValidationError
 from .options import add_scope, scope_of
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ def dispatch(m: Memory | MemoryClient, args: argparse.Namespace) -> Any:
     if cmd == "get":
         found = m.get(args.memory_id)
         if found is None:
-            raise SystemExit(f"graphmem: no memory with id {args.memory_id!r}")
+            raise NotFoundError(f"no memory with id {args.memory_id!r}")
         return found
     if cmd == "get-all":
         return m.get_all(

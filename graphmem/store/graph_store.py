@@ -75,8 +75,8 @@ class GraphStore:
         # Relation types given what facts need (see `prepare_relation_types`) by this store.
         self._prepared: set[str] = set()
         self._prepared_lock = threading.Lock()
-        self._connect()
         try:
+            self._connect()
             with self._schema_guard():
                 self._ensure_schema()
         except BaseException:
@@ -96,12 +96,13 @@ class GraphStore:
             # default 30 s retrying a server that is gone.
             options = {"max_transaction_retry_time": 1.0, "connection_timeout": 5.0}
         self.uri, self.auth = uri, auth
+        driver = neo4j.GraphDatabase.driver(uri, auth=auth, **options)
         try:
-            self._driver = neo4j.GraphDatabase.driver(uri, auth=auth, **options)
-            self._driver.verify_connectivity()
+            driver.verify_connectivity()
         except (ServiceUnavailable, AuthError) as exc:
-            self.close()
+            driver.close()  # only the driver: a takeover tries again with the same server
             raise StoreError(f"cannot connect to the graph store at {uri}: {exc}") from exc
+        self._driver = driver
         self.generation += 1
 
     def take_over(self, seen: int) -> None:
