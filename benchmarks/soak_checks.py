@@ -60,11 +60,18 @@ def chain_problems(mid: str, events: list[dict[str, Any]], fact: Fact | None) ->
     return out
 
 
+def names(model: UserModel, entity: str) -> set[str]:
+    """What a fact's sentence may call `entity`: its name, or a name merged into it (a fact
+    keeps the words it was stated in)."""
+    return {entity} | {a for a, kept in model.aliases.items() if kept == entity}
+
+
 def current_problems(
     model: UserModel, facts: list[dict[str, Any]], ontology: Ontology
 ) -> list[Problem]:
     """`get_all` of the model's user (every page) against the model: no other owner's fact,
-    one current value per functional relation, every sentence right, the model's facts."""
+    one current value per functional relation, every sentence right (in its names), the
+    model's facts."""
     out: list[Problem] = []
     seen: dict[tuple[str, str], str] = {}
     for f in facts:
@@ -81,7 +88,12 @@ def current_problems(
                         f"{other} and {f['id']}",
                     )
                 )
-        if f["memory"] != fact_text(rel, f["source"], f["target"]):
+        said = {
+            fact_text(rel, s, o)
+            for s in names(model, f["source"])
+            for o in names(model, f["target"])
+        }
+        if f["memory"] not in said:
             out.append(("text", f"{f['id']}: {f['memory']!r} for {f['source']} -> {f['target']}"))
     got = {f["id"]: (f["source"], f["relationship"], f["target"]) for f in facts}
     want = model.current()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import records
 from .context import Context
 from .effects import Steps, TxSteps, run, write
 from .errors import NotFoundError, ValidationError
@@ -66,28 +67,54 @@ def _entity(scope: Scope, ref: str) -> TxSteps[dict[str, Any]]:
 def _dedupe(
     ctx: Context, scope: Scope, entity_id: str, types: list[str], now: str
 ) -> TxSteps[list[dict[str, Any]]]:
+    """Close the current facts the merge made redundant, on both sides of the kept entity:
+    leaving it (equal facts, and a functional relation's other values) and entering it
+    (equal facts of one subject)."""
     closed: list[dict[str, Any]] = []
     for rel_type in types:
         rel = ctx.ontology.relation(rel_type)
         facts = yield from current_around(ctx, scope, rel, entity_id, now)
-        same = sorted(
-            (f for f in facts if f["kind"] == "same"), key=lambda f: f["created_at"] or ""
-        )
-        kept: dict[str, dict[str, Any]] = {}
-        for fact in same:
-            first = kept.setdefault(fact["other_id"], fact)
-            if first is not fact:  # the same fact twice: one keeps both sources
-                yield from run(
-                    "fact_add_provenance",
-                    subject_id=first["source_id"],
-                    id=first["version_id"],
-                    episode_ids=fact["episode_ids"],
-                    start=None,
-                )
-                closed.append(fact)
+        same = [f for f in facts if f["kind"] == "same"]
+        kept = yield from _keep_one_each(same, closed)
         if rel.cardinality == "one" and len(kept) > 1:
             newest = max(kept.values(), key=lambda f: (f["valid_from"] or "", f["recorded_at"]))
             closed.extend(f for f in kept.values() if f is not newest)
+        if not rel.symmetric:  # current_around reads entering facts of symmetric ones only
+            rows = yield from run(
+                "fact_current",
+                entity_id=entity_id,
+                out_types=[],
+                in_types=[rel.name],
+                **scope.narrow(),
+            )
+            entering = [records.fact(r) for r in rows]
+            live = [
+                {**f, "other_id": f["source_id"]}
+                for f in entering
+                if not (f["expiration_date"] and f["expiration_date"] <= now)
+            ]
+            yield from _keep_one_each(live, closed)
     for fact in closed:
         yield from close_version(fact, "superseded", now, now)
     return [{k: v for k, v in f.items() if k not in ("kind", "other_id")} for f in closed]
+
+
+def _keep_one_each(
+    facts: list[dict[str, Any]], closed: list[dict[str, Any]]
+) -> TxSteps[dict[str, dict[str, Any]]]:
+    """Of `facts` (one relation, one side of an entity) with the same `other_id`, the first
+    created stays and takes the others' sources; the others go to `closed`. The ones that
+    stay, by other_id."""
+    kept: dict[str, dict[str, Any]] = {}
+    for fact in sorted(facts, key=lambda f: f["created_at"] or ""):
+        first = kept.setdefault(fact["other_id"], fact)
+        if first is not fact:  # the same fact twice: one keeps both sources
+            yield from run(
+                "fact_add_provenance",
+                subject_id=first["source_id"],
+                id=first["version_id"],
+                episode_ids=fact["episode_ids"],
+                start=None,
+            )
+            closed.append(fact)
+    return kept

@@ -229,6 +229,7 @@ def _alias(entity_id: str, name: str, now: str) -> TxSteps[Rows]:
             name_key=name_key(new_name),
             first_key=first_key(new_name),
             alias=alias,
+            alias_key=first_key(alias),
             now=now,
         )
     )

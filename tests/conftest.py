@@ -95,12 +95,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     session.config.stash[_EXIT_STATUS] = int(session.exitstatus)
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
     """End the run with pytest's own exit status but without the interpreter's teardown, as
     the `graphmem` command does (see `graphmem.cli.run`): the embedded server's JVM threads can
     crash Python's finalization after every test has passed. Output is flushed and the
-    embedded server stopped first."""
+    embedded server stopped first.
+
+    First of the unconfigure hooks: pytest's faulthandler plugin disables faulthandler in its
+    own, which puts back the SIGSEGV handler from before the JVM started, and the JVM raises
+    SIGSEGV itself (null checks, safepoints): stopping the server after that killed the run
+    with "Segmentation fault" once every test had passed."""
     status = config.stash.get(_EXIT_STATUS, None)
     if status is None:
         return

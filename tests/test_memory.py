@@ -300,14 +300,28 @@ def test_each_write_calls_the_embedding_model_once(memory: Memory, user: str) ->
         del memory.embedder.embed
 
 
-@pytest.mark.xfail(
-    reason="known bug: entity resolution looks candidates up by the first word of an entity's "
-    "name only, so an alias that merge_entities recorded ('Lima' on Kyiv) is never a candidate",
-    strict=True,
-)
+def test_a_merge_closes_equal_facts_entering_the_kept_entity(memory: Memory, user: str) -> None:
+    first = memory.add_relation("Carl", "LIKES", "tea", user_id=user)["results"][0]
+    memory.add_relation("Carl", "LIKES", "sushi", user_id=user)
+    memory.add_relation("Dora", "LIKES", "sushi", user_id=user)
+    [merged] = memory.merge_entities("tea", "sushi", user_id=user)["results"]
+    assert len(merged["closed"]) == 1  # Carl likes tea twice; Dora's stays
+    facts = memory.get_all(user_id=user)["results"]
+    assert sorted((f["source"], f["target"]) for f in facts) == [("Carl", "tea"), ("Dora", "tea")]
+    assert [f["id"] for f in facts if f["source"] == "Carl"] == [first["id"]]  # the older
+
+
 def test_a_merged_name_resolves_to_the_kept_entity(memory: Memory, user: str) -> None:
     memory.add_relation("Bob", "LIVES_IN", "Lima", user_id=user)
     memory.add_relation("Ann", "LIVES_IN", "Kyiv", user_id=user)
+    memory.add_relation("Cy", "LIVES_IN", "Lima", user_id=f"{user}-other")
     memory.merge_entities("Kyiv", "Lima", user_id=user)
     event = memory.add_relation("Bob", "LIVES_IN", "Lima", user_id=user)["results"][0]
     assert (event["event"], event["target"]) == ("NOOP", "Kyiv")
+    # A merge of a merge keeps the first merged name; another owner's Lima is untouched.
+    memory.add_relation("Dee", "LIVES_IN", "Oslo", user_id=user)
+    memory.merge_entities("Oslo", "Kyiv", user_id=user)
+    event = memory.add_relation("Ann", "LIVES_IN", "Lima", user_id=user)["results"][0]
+    assert (event["event"], event["target"]) == ("NOOP", "Oslo")
+    other = memory.add_relation("Cy", "LIVES_IN", "Lima", user_id=f"{user}-other")["results"][0]
+    assert (other["event"], other["target"]) == ("NOOP", "Lima")

@@ -202,11 +202,6 @@ def test_latency_is_summed_per_operation_and_window() -> None:
 
 
 @pytest.mark.store
-@pytest.mark.xfail(
-    reason="known bug: after merge_entities a merged name is not resolved to the kept entity "
-    "(see tests/test_memory.py::test_a_merged_name_resolves_to_the_kept_entity)",
-    strict=False,
-)
 def test_a_short_soak_keeps_every_invariant_with_no_error() -> None:
     summary = run_soak(seconds=40, processes=3, seed=17, window=20, ops_per_user=60)
     assert summary["errors"] == []

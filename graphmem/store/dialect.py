@@ -32,6 +32,7 @@ COMMON_SCHEMA = (
     "schema/entity_owner_key_unique",
     "schema/entity_owner_index",
     "schema/entity_owner_first_index",
+    "schema/entity_alias_owner_index",
     "schema/episode_id_unique",
     "schema/episode_owner_index",
 )
@@ -209,6 +210,9 @@ def arcadedb_search_schema(dimensions: int) -> list[str]:
         "CREATE PROPERTY Episode.embedding IF NOT EXISTS ARRAY_OF_FLOATS",
         "CREATE PROPERTY Entity.name IF NOT EXISTS STRING",
         "CREATE PROPERTY Entity.alias_text IF NOT EXISTS STRING",
+        # Entity resolution (cypher/arcadedb/entity_candidates.cypher) seeks these.
+        "CREATE PROPERTY Entity.first_key IF NOT EXISTS STRING",
+        "CREATE INDEX IF NOT EXISTS ON Entity (first_key) NOTUNIQUE",
         f"CREATE INDEX IF NOT EXISTS ON EntityVector (embedding) LSM_VECTOR "
         f"METADATA {{dimensions: {dims}, similarity: 'COSINE', {ENTITY_VECTOR_INDEX_OPTIONS}}}",
         # Stores made before the mirror indexed Entity itself: unused now, and each entity
