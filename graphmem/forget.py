@@ -42,6 +42,8 @@ def forget_episode(
     for memory_id in {f["id"] for f in taught if f["episode_ids"] == [episode_id]}:
         chains[memory_id] = yield from versions(memory_id)
 
+    retracting = {f["version_id"] for f in taught if f["episode_ids"] == [episode_id]}
+
     def work() -> TxSteps[list[dict[str, Any]]]:
         events: list[dict[str, Any]] = []
         for fact in taught:
@@ -59,7 +61,7 @@ def forget_episode(
             if fact["status"] != "current":
                 continue
             events.append({**fact, "event": "DELETE", "status": "retracted", "expired_at": now})
-            restored = yield from _restore(chains[fact["id"]], fact, now)
+            restored = yield from _restore(chains[fact["id"]], fact, retracting, now)
             if restored is not None:
                 events.append(restored)
         yield from run("episode_delete", id=episode_id, owner=scope.owner)
@@ -70,11 +72,13 @@ def forget_episode(
 
 
 def _restore(
-    chain: list[dict[str, Any]], retracted: dict[str, Any], now: str
+    chain: list[dict[str, Any]], retracted: dict[str, Any], retracting: set[str], now: str
 ) -> TxSteps[dict[str, Any] | None]:
-    """Make the version the retracted one had superseded current again, as a new version."""
+    """Make the version the retracted one had superseded current again, as a new version;
+    nothing when that one is gone too (retracted before, or by this call: the episode taught
+    it alone as well)."""
     before = [v for v in chain if v["version"] < retracted["version"]]
-    if not before or before[-1]["status"] != "superseded":
+    if not before or before[-1]["status"] != "superseded" or before[-1]["version_id"] in retracting:
         return None
     previous = before[-1]
     new_id = str(uuid.uuid4())

@@ -253,6 +253,18 @@ def test_changes_lists_what_happened_since(memory: Memory, user: str) -> None:
     assert memory.changes(since=since, user_id=f"{user}-nobody")["results"] == []
 
 
+def test_forgetting_restores_nothing_the_episode_also_taught(memory: Memory, user: str) -> None:
+    said = memory.add("Remember this.", user_id=user, infer=False)["results"][0]["id"]
+    memory.add_relation("Bob", "LIVES_IN", "Quito", user_id=user)  # taught by no episode
+    memory.add_relation("Bob", "LIVES_IN", "Oslo", user_id=user, source=said)
+    moved = memory.add_relation("Bob", "LIVES_IN", "Kyiv", user_id=user, source=said)
+    assert moved["results"][0]["event"] == "UPDATE"
+    out = memory.forget_episode(said, user_id=user)
+    # Kyiv goes; Oslo, which it had replaced, was taught by the same episode alone: not back.
+    assert [(e["event"], e["target"]) for e in out["results"]] == [("DELETE", "Kyiv")]
+    assert current(memory, user) == set()
+
+
 def test_forget_episode_retracts_what_it_alone_taught(memory: Memory, user: str) -> None:
     first = memory.add(
         {"role": "user", "content": "I live in Paris.", "name": "Alice"},
