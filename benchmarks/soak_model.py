@@ -14,8 +14,8 @@ store holds for it. An *exact* user (`add_relation`, `update`, `delete`, episode
   a retracted current version whose predecessor is superseded and still holds is restored as
   a new version (without `e` among its sources);
 - `merge_entities(keep, gone)`: every version of `gone` moves to `keep` (its name an alias from
-  then on); of the current facts that became equal one stays (the first created), and of a
-  functional relation's distinct current values one stays.
+  then on); of `keep`'s current facts of the relations `gone` had, equal ones keep one (the
+  first created), and a functional relation's distinct current values keep one.
 
 An *extractor* user (`add(infer=True)`) is not predicted: the model follows the events the
 server returned, and the checks compare the store with them.
@@ -179,10 +179,20 @@ class UserModel:
         self.episodes.discard(episode)
         return deleted, restored
 
+    def relations_of(self, entity: str) -> set[str]:
+        """The relations of the facts (any version) touching `entity`: those a merge of it
+        dedupes."""
+        return {
+            f.relation
+            for f in self.facts.values()
+            if f.subject == entity or any(v.target == entity for v in f.versions)
+        }
+
     def merge(self, keep: str, gone: str) -> int:
         """Move `gone`'s facts to `keep` (subject or object); returns how many current facts
-        `merge_entities` must close (`merge_duplicates`). The server's choice among a
-        functional relation's values is applied with `close`."""
+        `merge_entities` must close (`merge_duplicates` over `gone`'s relations). The server's
+        choice among a functional relation's values is applied with `close`."""
+        relations = self.relations_of(gone)
         self.aliases = {a: keep if k == gone else k for a, k in self.aliases.items()}
         self.aliases[gone] = keep
         self.aliases.pop(keep, None)
@@ -193,16 +203,20 @@ class UserModel:
             for v in fact.versions:
                 if v.target == gone:
                     v.target = keep
-        return len(self.merge_duplicates(keep))
+        return len(self.merge_duplicates(keep, relations))
 
-    def merge_duplicates(self, entity: str) -> list[str]:
-        """Current facts touching `entity` that a merge must close: of equal facts all but the
-        first created; of a functional relation's distinct values all but one (here the first
-        created: only their number is a prediction). Empty once a merge closed the right ones."""
+    def merge_duplicates(self, entity: str, relations: set[str]) -> list[str]:
+        """Current facts of `relations` touching `entity` that a merge must close: of equal
+        facts all but the first created; of a functional relation's distinct values all but
+        one (here the first created: only their number is a prediction). Empty once a merge
+        closed the right ones. (Equal facts of other relations, which explicit updates can
+        make, stay: the merge moved none of that relation.)"""
         touching = [
             f
             for f in self.facts.values()
-            if f.current is not None and entity in (f.subject, f.current.target)
+            if f.current is not None
+            and f.relation in relations
+            and entity in (f.subject, f.current.target)
         ]
         groups: dict[tuple[str, str, str], list[Fact]] = {}
         for f in sorted(touching, key=lambda f: f.order):

@@ -341,9 +341,10 @@ class Worker:
             "merge_entities", lambda: self.memory.merge_entities(keep, gone, user_id=m.user)
         )
         closed = [f["id"] for f in out["results"][0]["closed"]]
+        relations = m.relations_of(gone)
         want = m.merge(keep, gone)
         m.close([mid for mid in closed if mid in m.facts and m.facts[mid].current])
-        left = m.merge_duplicates(keep)
+        left = m.merge_duplicates(keep, relations)
         if len(closed) != want or left:
             why = (
                 f"merge_entities({keep}, {gone}) of {m.user} closed {len(closed)}, the rules "

@@ -8,6 +8,8 @@ from typing import Any
 
 from .errors import ValidationError
 
+BATCH_MAX = 1000  # items of one batch_update / batch_delete call
+
 
 def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
     """`value` if it is an integer (not a bool) in `low..high` (no upper bound when `high` is

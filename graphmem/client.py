@@ -219,6 +219,38 @@ class _Api(Generic[R]):
         ids = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
         return self._memory("DELETE", memory_id, ids)
 
+    def batch_update(
+        self,
+        items: list[dict[str, Any]],
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> R:
+        """`Memory.batch_update`: many memories' next versions in one transaction, all or
+        nothing; each item ``{"memory_id", "data", "metadata"}`` (metadata optional)."""
+        memories = [
+            _data(**{**item, "data": _data(**d) if isinstance(d := item.get("data"), dict) else d})
+            if isinstance(item, dict)
+            else item
+            for item in items
+        ]
+        ids = _data(user_id=user_id, agent_id=agent_id, run_id=run_id)
+        return self._send(Call("PUT", "/batch", ids, {"memories": memories}))
+
+    def batch_delete(
+        self,
+        memory_ids: list[str],
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> R:
+        """`Memory.batch_delete`: close many memories in one transaction, all or nothing."""
+        memories = [{"memory_id": memory_id} for memory_id in memory_ids]
+        ids = _data(user_id=user_id, agent_id=agent_id, run_id=run_id)
+        return self._send(Call("DELETE", "/batch", ids, {"memories": memories}))
+
     def history(
         self,
         memory_id: str,

@@ -8,11 +8,14 @@ and only graphmem's data in the caller's scope.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from .checks import BATCH_MAX
 from .context import Context
 from .effects import Steps, TxSteps, compute, run, write
-from .errors import LLMUnavailableError, ValidationError
+from .errors import LLMUnavailableError, NotFoundError, ValidationError
 from .extraction import Extraction
 from .facts import Fact, close_version, create_version, prepare
 from .messages import Message, metadata_json, normalize_messages
@@ -25,6 +28,7 @@ from .times import now_iso, to_iso
 _ERASE_BATCH = 1000
 _MAX_ERROR = 2000  # characters of an extraction error kept on a waiting episode
 _UPDATE_KEYS = frozenset({"subject", "relation", "object", "valid_from", "valid_to", "fact"})
+_BATCH_UPDATE_KEYS = frozenset({"memory_id", "data", "metadata"})
 
 
 def add(
@@ -150,7 +154,60 @@ def update(
 ) -> Steps[dict[str, Any]]:
     """Create the next version of a fact. `data` is the new object (a string) or a dict of
     any of subject, relation, object, valid_from, valid_to, fact."""
-    current = yield from current_version(memory_id)
+    events = yield from _update_all(ctx, [(memory_id, data, metadata)])
+    return {"message": "Memory updated", "results": events}
+
+
+def batch_update(ctx: Context, items: Any) -> Steps[dict[str, Any]]:
+    """Update up to `BATCH_MAX` memories in ONE write transaction, all or nothing. Each item
+    is ``{"memory_id": ..., "data": ..., "metadata": ...}`` (metadata optional), `data` as
+    for `update`. A bad item (malformed, unknown or closed memory, a memory twice) raises
+    before anything is written, naming its index and id. One event per item, in order."""
+    checked = _batch(items, "items")
+    for i, item in enumerate(checked):
+        if not isinstance(item, dict) or "data" not in item or set(item) - _BATCH_UPDATE_KEYS:
+            raise ValidationError(
+                f"item {i}: must be a dict of memory_id, data and optionally metadata"
+            )
+    _distinct([item.get("memory_id") for item in checked])
+    events = yield from _update_all(
+        ctx, [(item["memory_id"], item["data"], item.get("metadata")) for item in checked]
+    )
+    return {"message": f"{len(events)} memories updated", "results": events}
+
+
+def _update_all(
+    ctx: Context, items: list[tuple[Any, Any, dict[str, Any] | None]]
+) -> Steps[list[dict[str, Any]]]:
+    """The next version of each (memory_id, data, metadata), in one write transaction."""
+    planned: list[tuple[dict[str, Any], Fact, Scope]] = []
+    for i, (memory_id, data, metadata) in enumerate(items):
+        with _naming(i, memory_id, len(items)):
+            current = yield from current_version(memory_id)
+            fact = _updated_fact(ctx, current, data, metadata)
+        planned.append(
+            (current, fact, Scope.of(current["user_id"], current["agent_id"], current["run_id"]))
+        )
+    hints: dict[Scope, dict[str, str]] = {}
+    for scope in dict.fromkeys(scope for _, _, scope in planned):
+        facts = [fact for _, fact, s in planned if s == scope]
+        _, hints[scope] = yield from embed_and_resolve(ctx, scope, facts, [])
+    now = now_iso()
+
+    def work() -> TxSteps[list[dict[str, Any]]]:
+        events = []
+        for current, fact, scope in planned:
+            event = yield from _next_version(scope, current, fact, hints[scope], now)
+            events.append(event)
+        return events
+
+    return (yield from write(work))
+
+
+def _updated_fact(
+    ctx: Context, current: dict[str, Any], data: Any, metadata: dict[str, Any] | None
+) -> Fact:
+    """The fact an update of `current` with `data` (and `metadata`) states."""
     if isinstance(data, str):
         data = {"object": data}
     if not isinstance(data, dict) or not data or set(data) - _UPDATE_KEYS:
@@ -175,42 +232,93 @@ def update(
         if not isinstance(data["fact"], str) or not data["fact"].strip():
             raise ValidationError("fact must be a non-empty string")
         fact.text = data["fact"].strip()
-    scope = Scope.of(current["user_id"], current["agent_id"], current["run_id"])
-    _, hints = yield from embed_and_resolve(ctx, scope, [fact], [])
+    return fact
+
+
+def _next_version(
+    scope: Scope, current: dict[str, Any], fact: Fact, hints: dict[str, str], now: str
+) -> TxSteps[dict[str, Any]]:
+    """Close `current` and write `fact` as the memory's next version: its UPDATE event."""
     s_vec, o_vec, _ = fact.vectors
-    now = now_iso()
-
-    def work() -> TxSteps[dict[str, Any]]:
-        yield from close_version(current, "superseded", fact.start or now, now)
-        s_hint, o_hint = hints.get(name_key(fact.subject)), hints.get(name_key(fact.object))
-        s_id = yield from entity_id(scope, fact.subject, fact.s_label, s_vec, now, hint=s_hint)
-        o_id = yield from entity_id(scope, fact.object, fact.o_label, o_vec, now, hint=o_hint)
-        assert s_id is not None and o_id is not None
-        event = yield from create_version(
-            scope,
-            fact,
-            s_id,
-            o_id,
-            memory_id=memory_id,
-            version=current["version"] + 1,
-            valid_from=fact.start or now,
-            now=now,
-            created_at=current["created_at"] or now,
-            episode_ids=[],
-        )
-        return {**event, "event": "UPDATE", "previous_memory": current["memory"]}
-
-    event = yield from write(work)
-    return {"message": "Memory updated", "results": [event]}
+    yield from close_version(current, "superseded", fact.start or now, now)
+    s_hint, o_hint = hints.get(name_key(fact.subject)), hints.get(name_key(fact.object))
+    s_id = yield from entity_id(scope, fact.subject, fact.s_label, s_vec, now, hint=s_hint)
+    o_id = yield from entity_id(scope, fact.object, fact.o_label, o_vec, now, hint=o_hint)
+    assert s_id is not None and o_id is not None
+    event = yield from create_version(
+        scope,
+        fact,
+        s_id,
+        o_id,
+        memory_id=current["id"],
+        version=current["version"] + 1,
+        valid_from=fact.start or now,
+        now=now,
+        created_at=current["created_at"] or now,
+        episode_ids=[],
+    )
+    return {**event, "event": "UPDATE", "previous_memory": current["memory"]}
 
 
 def delete(ctx: Context, memory_id: str) -> Steps[dict[str, Any]]:
     """Close the current version as deleted; the history keeps every version."""
-    current = yield from current_version(memory_id)
+    deleted = yield from _delete_all_of(ctx, [memory_id])
+    return {"message": "Memory deleted", "results": deleted}
+
+
+def batch_delete(ctx: Context, memory_ids: Any) -> Steps[dict[str, Any]]:
+    """Delete up to `BATCH_MAX` memories (their current versions closed as deleted) in ONE
+    write transaction, all or nothing: an unknown or closed memory, or one named twice,
+    raises before anything is written, naming its index and id. One event per id, in order."""
+    checked = _batch(memory_ids, "memory_ids")
+    _distinct(checked)
+    deleted = yield from _delete_all_of(ctx, checked)
+    return {"message": f"{len(deleted)} memories deleted", "results": deleted}
+
+
+def _delete_all_of(ctx: Context, memory_ids: list[Any]) -> Steps[list[dict[str, Any]]]:
+    currents = []
+    for i, memory_id in enumerate(memory_ids):
+        with _naming(i, memory_id, len(memory_ids)):
+            currents.append((yield from current_version(memory_id)))
     now = now_iso()
-    yield from write(lambda: close_version(current, "deleted", now, now))
-    deleted = {**current, "status": "deleted", "event": "DELETE", "expired_at": now}
-    return {"message": "Memory deleted", "results": [deleted]}
+
+    def work() -> TxSteps[None]:
+        for current in currents:
+            yield from close_version(current, "deleted", now, now)
+
+    yield from write(work)
+    return [{**c, "status": "deleted", "event": "DELETE", "expired_at": now} for c in currents]
+
+
+def _batch(values: Any, what: str) -> list[Any]:
+    if not isinstance(values, list | tuple) or not values:
+        raise ValidationError(f"{what} must be a non-empty list")
+    if len(values) > BATCH_MAX:
+        raise ValidationError(f"{what}: at most {BATCH_MAX} per call, got {len(values)}")
+    return list(values)
+
+
+def _distinct(memory_ids: list[Any]) -> None:
+    """Every id a non-empty string, none twice."""
+    seen: set[str] = set()
+    for i, memory_id in enumerate(memory_ids):
+        if not isinstance(memory_id, str) or not memory_id:
+            raise ValidationError(f"item {i}: memory_id must be a non-empty string")
+        if memory_id in seen:
+            raise ValidationError(f"item {i}: memory {memory_id!r} is named twice")
+        seen.add(memory_id)
+
+
+@contextmanager
+def _naming(index: int, memory_id: Any, count: int) -> Iterator[None]:
+    """Errors about the item at `index` of a batch name it (a single call's stay as they are)."""
+    try:
+        yield
+    except (ValidationError, NotFoundError) as exc:
+        if count == 1:
+            raise
+        raise type(exc)(f"item {index} ({memory_id!r}): {exc}") from exc
 
 
 def delete_all(

@@ -74,6 +74,38 @@ def test_round_trip_with_memory_s_names(client: MemoryClient, user: str) -> None
     assert client.health()["status"] == "ok"
 
 
+def test_batch_routes_reach_the_caller_s_scope_only(client: MemoryClient, user: str) -> None:
+    mine = [
+        client.add_relation(p, "LIKES", "tea", user_id=user)["results"][0]["id"]
+        for p in ("Ann", "Bob")
+    ]
+    theirs = client.add_relation("Ann", "LIKES", "tea", user_id=f"{user}-b")["results"][0]["id"]
+    out = client.batch_update(
+        [
+            {"memory_id": mine[0], "data": "jazz"},
+            {"memory_id": mine[1], "data": {"object": "chess"}},
+        ],
+        user_id=user,
+    )
+    assert [(e["event"], e["target"]) for e in out["results"]] == [
+        ("UPDATE", "jazz"),
+        ("UPDATE", "chess"),
+    ]
+    with pytest.raises(NotFoundError, match=f"item 1 \\({theirs!r}\\)"):
+        client.batch_delete([mine[0], theirs], user_id=user)
+    with pytest.raises(NotFoundError, match="item 0"):
+        client.batch_update([{"memory_id": theirs, "data": "x"}], user_id=user)
+    with pytest.raises(ValidationError, match="memories"):  # the route's schema (422)
+        client.batch_delete([], user_id=user)
+    assert client.get(theirs)["target"] == "tea" and client.get(mine[0])["target"] == "jazz"
+    assert [e["event"] for e in client.batch_delete(mine, user_id=user)["results"]] == [
+        "DELETE",
+        "DELETE",
+    ]
+    assert client.get_all(user_id=user)["results"] == []
+    assert len(client.get_all(user_id=f"{user}-b")["results"]) == 1
+
+
 def test_answers_are_memory_s_own(client: MemoryClient, server: Served, user: str) -> None:
     """The same data as `Memory` gives in-process (a Memory of this process connects to the
     server's store)."""

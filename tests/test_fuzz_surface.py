@@ -118,6 +118,21 @@ def memory_calls(
         ),
         "update": ((some_id, names | junk), {"metadata": metadata}, False),
         "delete": ((some_id,), {}, False),
+        "batch_update": (
+            (
+                st.lists(
+                    st.fixed_dictionaries(
+                        {"memory_id": some_id},
+                        optional={"data": names | junk, "metadata": metadata},
+                    ),
+                    max_size=3,
+                )
+                | junk,
+            ),
+            {},
+            False,
+        ),
+        "batch_delete": ((st.lists(some_id, max_size=3) | junk,), {}, False),
         "delete_all": ((), {}, True),
         "get": ((some_id,), {}, False),
         "get_all": (

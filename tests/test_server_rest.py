@@ -425,6 +425,8 @@ ROUTES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "update": ("PUT", "/memories/{id}", ("data", "metadata")),
     "delete": ("DELETE", "/memories/{id}", ()),
     "history": ("GET", "/memories/{id}/history", ()),
+    "batch_update": ("PUT", "/batch", ("memories",)),
+    "batch_delete": ("DELETE", "/batch", ()),  # its body is never sent: 422 for every call
     "search": ("POST", "/search", ("query", "limit", "threshold", "filters", "as_of", "hops")),
     "entity": ("GET", "/entities/{id}", ()),
     "neighbors": ("GET", "/entities/{id}/neighbors", ("hops", "types", "as_of", "limit")),
@@ -445,6 +447,11 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     | st.fixed_dictionaries(
         {}, optional={k: names for k in ("subject", "relation", "object", "fact")}
     ),
+    "memories": st.lists(
+        st.fixed_dictionaries({"memory_id": names}, optional={"data": names, "metadata": names}),
+        max_size=3,
+    )
+    | junk,
     "filters": FILTERS,
     "types": st.lists(names, max_size=3),
     "params": st.dictionaries(names, values, max_size=3),

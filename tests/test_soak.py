@@ -186,8 +186,21 @@ def test_a_merge_must_close_equal_facts_and_extra_functional_values() -> None:
     assert m.canonical("Bob") == "Ann"
     assert m.expect_add("Bob", "LIKES", "tea") == ("NOOP", {"A1", "B1"})
     m.close(["B1", "A2"])
-    assert m.merge_duplicates("Ann") == []
+    assert m.merge_duplicates("Ann", {"LIKES", "LIVES_IN"}) == []
     assert m.merge("Carl", "Ann") == 0 and m.canonical("Bob") == "Carl"
+
+
+def test_a_merge_leaves_equal_facts_of_relations_it_moved_none_of() -> None:
+    m = model()
+    for mid, subject, rel, target in [
+        ("A1", "Ann", "LIKES", "tea"),
+        ("A2", "Ann", "LIKES", "tea"),  # an explicit update made them equal
+        ("B1", "Bob", "LIVES_IN", "Oslo"),
+    ]:
+        m.apply_event({"event": "ADD", "id": mid, "source": subject, "relationship": rel,
+                       "target": target}, set())  # fmt: skip
+    assert m.merge("Ann", "Bob") == 0  # Bob had no LIKES: the LIKES pair is not the merge's
+    assert m.merge_duplicates("Ann", {"LIKES"}) == ["A2"]
 
 
 def test_latency_is_summed_per_operation_and_window() -> None:

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
 
+from ..checks import BATCH_MAX
+
 # A time: ISO 8601 text, or epoch seconds in a JSON body.
 Time = Annotated[str | StrictInt | StrictFloat, Field(description="ISO 8601 time or epoch s")]
 SCOPE_KEYS = ("user_id", "agent_id", "run_id")
@@ -147,6 +149,34 @@ class ExportRequest(Scoped):
 
 
 # -- query strings -----------------------------------------------------------------------------
+
+
+class BatchUpdateItem(Payload):
+    """One memory of `PUT /batch`: its id, and what `PUT /memories/{id}` takes."""
+
+    memory_id: str
+    data: str | UpdateFields = Field(description="the new object, or the parts that change")
+    metadata: dict[str, Any] | None = None
+
+
+class BatchUpdate(Payload):
+    """`PUT /batch`: `Memory.batch_update`, one transaction, all or nothing (the scope ids
+    in the query string, as for `PUT /memories/{id}`)."""
+
+    memories: list[BatchUpdateItem] = Field(min_length=1, max_length=BATCH_MAX)
+
+
+class BatchDeleteItem(Payload):
+    """One memory of `DELETE /batch`."""
+
+    memory_id: str
+
+
+class BatchDelete(Payload):
+    """`DELETE /batch`: `Memory.batch_delete`, one transaction, all or nothing (the scope ids
+    in the query string)."""
+
+    memories: list[BatchDeleteItem] = Field(min_length=1, max_length=BATCH_MAX)
 
 
 class ScopeQuery(Scoped):

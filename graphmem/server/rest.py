@@ -48,10 +48,12 @@ from fastapi import FastAPI, Query
 
 from .. import __version__
 from ..config import MemoryConfig
-from ..errors import StoreError, ValidationError
+from ..errors import NotFoundError, StoreError, ValidationError
 from . import failures, inspector
 from .auth import Gate, server_token
 from .payloads import (
+    BatchDelete,
+    BatchUpdate,
     ChangesQuery,
     CypherRequest,
     ExportRequest,
@@ -117,6 +119,13 @@ def _memory_routes(app: FastAPI, memory: Memory, policy: ScopePolicy) -> None:
         assert record is not None
         return record
 
+    def all_visible(memory_ids: list[str], q: ScopeQuery) -> None:
+        for i, memory_id in enumerate(memory_ids):
+            try:
+                visible(memory_id, q)
+            except NotFoundError as exc:
+                raise NotFoundError(f"item {i} ({memory_id!r}): {exc}") from exc
+
     @app.post("/memories", tags=["memories"], summary="Store messages and their facts")
     def add(body: MemoryCreate) -> Any:
         return memory.add(**policy.resolve(**body.ids()), **body.options())
@@ -145,6 +154,16 @@ def _memory_routes(app: FastAPI, memory: Memory, policy: ScopePolicy) -> None:
     def delete(memory_id: str, q: Annotated[ScopeQuery, Query()]) -> Any:
         visible(memory_id, q)
         return memory.delete(memory_id)
+
+    @app.put("/batch", tags=["memories"], summary="Update many memories at once")
+    def batch_update(body: BatchUpdate, q: Annotated[ScopeQuery, Query()]) -> Any:
+        all_visible([item.memory_id for item in body.memories], q)
+        return memory.batch_update([item.model_dump(exclude_none=True) for item in body.memories])
+
+    @app.delete("/batch", tags=["memories"], summary="Delete many memories at once")
+    def batch_delete(body: BatchDelete, q: Annotated[ScopeQuery, Query()]) -> Any:
+        all_visible([item.memory_id for item in body.memories], q)
+        return memory.batch_delete([item.memory_id for item in body.memories])
 
     @app.get("/memories/{memory_id}/history", tags=["memories"], summary="Every version")
     def history(memory_id: str, q: Annotated[HistoryQuery, Query()]) -> Any:
