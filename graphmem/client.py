@@ -63,6 +63,15 @@ class Call:
     none_if_missing: bool = False
 
 
+def _batch_item(item: Any) -> Any:
+    """One `batch_update` item as JSON data (anything else goes as given: the server says
+    what is wrong with it)."""
+    if not isinstance(item, dict):
+        return item
+    data = item.get("data")
+    return _data(**{**item, "data": _data(**data) if isinstance(data, dict) else data})
+
+
 def _data(**fields: Any) -> dict[str, Any]:
     """The fields given (not None) as JSON data: times as ISO 8601 text."""
     return {
@@ -229,12 +238,7 @@ class _Api(Generic[R]):
     ) -> R:
         """`Memory.batch_update`: many memories' next versions in one transaction, all or
         nothing; each item ``{"memory_id", "data", "metadata"}`` (metadata optional)."""
-        memories = [
-            _data(**{**item, "data": _data(**d) if isinstance(d := item.get("data"), dict) else d})
-            if isinstance(item, dict)
-            else item
-            for item in items
-        ]
+        memories = [_batch_item(item) for item in items]
         ids = _data(user_id=user_id, agent_id=agent_id, run_id=run_id)
         return self._send(Call("PUT", "/batch", ids, {"memories": memories}))
 

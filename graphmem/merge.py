@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import records
 from .context import Context
 from .effects import Steps, TxSteps, run, write
 from .errors import NotFoundError, ValidationError
@@ -80,20 +79,8 @@ def _dedupe(
             newest = max(kept.values(), key=lambda f: (f["valid_from"] or "", f["recorded_at"]))
             closed.extend(f for f in kept.values() if f is not newest)
         if not rel.symmetric:  # current_around reads entering facts of symmetric ones only
-            rows = yield from run(
-                "fact_current",
-                entity_id=entity_id,
-                out_types=[],
-                in_types=[rel.name],
-                **scope.narrow(),
-            )
-            entering = [records.fact(r) for r in rows]
-            live = [
-                {**f, "other_id": f["source_id"]}
-                for f in entering
-                if not (f["expiration_date"] and f["expiration_date"] <= now)
-            ]
-            yield from _keep_one_each(live, closed)
+            entering = yield from current_around(ctx, scope, rel, entity_id, now, entering=True)
+            yield from _keep_one_each(entering, closed)
     for fact in closed:
         yield from close_version(fact, "superseded", now, now)
     return [{k: v for k, v in f.items() if k not in ("kind", "other_id")} for f in closed]

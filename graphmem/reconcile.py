@@ -397,11 +397,18 @@ def _retime(old: dict[str, Any], number: int, span: timeline.Span, now: str) -> 
 
 
 def current_around(
-    ctx: Context, scope: Scope, rel: RelationType, subject_id: str, now: str
+    ctx: Context,
+    scope: Scope,
+    rel: RelationType,
+    subject_id: str,
+    now: str,
+    *,
+    entering: bool = False,
 ) -> TxSteps[list[dict[str, Any]]]:
     """The subject's current facts `decide` looks at, newest first; expired ones are closed
-    on the way (they are no longer current in reads either)."""
-    out, into = related_types(ctx.ontology, rel)
+    on the way (they are no longer current in reads either). `entering`: instead, the current
+    facts of `rel` itself that enter `subject_id` (a merge's kept entity as the object)."""
+    out, into = ([], [rel.name]) if entering else related_types(ctx.ontology, rel)
     rows = yield from run(
         "fact_current", entity_id=subject_id, out_types=out, in_types=into, **scope.narrow()
     )

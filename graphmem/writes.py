@@ -262,7 +262,7 @@ def _next_version(
 
 def delete(ctx: Context, memory_id: str) -> Steps[dict[str, Any]]:
     """Close the current version as deleted; the history keeps every version."""
-    deleted = yield from _delete_all_of(ctx, [memory_id])
+    deleted = yield from _close_all(ctx, [memory_id])
     return {"message": "Memory deleted", "results": deleted}
 
 
@@ -272,11 +272,11 @@ def batch_delete(ctx: Context, memory_ids: Any) -> Steps[dict[str, Any]]:
     raises before anything is written, naming its index and id. One event per id, in order."""
     checked = _batch(memory_ids, "memory_ids")
     _distinct(checked)
-    deleted = yield from _delete_all_of(ctx, checked)
+    deleted = yield from _close_all(ctx, checked)
     return {"message": f"{len(deleted)} memories deleted", "results": deleted}
 
 
-def _delete_all_of(ctx: Context, memory_ids: list[Any]) -> Steps[list[dict[str, Any]]]:
+def _close_all(ctx: Context, memory_ids: list[Any]) -> Steps[list[dict[str, Any]]]:
     currents = []
     for i, memory_id in enumerate(memory_ids):
         with _naming(i, memory_id, len(memory_ids)):
