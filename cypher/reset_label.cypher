@@ -1,4 +1,4 @@
-// reset(): erases one batch of graphmem's nodes of one label (Entity or Episode). Nodes that
+// reset(): erases one batch of graphmem's nodes of one label (Entity, Episode or Feedback). Nodes that
 // are not graphmem's (no owner and id) are left alone.
 // params: batch
 MATCH (n:__LABEL__)

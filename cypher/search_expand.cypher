@@ -9,7 +9,7 @@
 // Similarity: raw cosine on ArcadeDB, (1 + cos) / 2 on Neo4j (normalized by the dialect);
 // null without a $vector. One row: the facts, most similar first, each as the list [id,
 // memory_id, relationship, source id, name, type, target id, name, type, similarity,
-// valid_from, recorded_at, episode_ids]: what ranking needs, not the full record
+// valid_from, recorded_at, episode_ids, feedback]: what ranking needs, not the full record
 // (cypher/search_facts.cypher reads that for the results; projecting it here cost ~0.1 ms a
 // fact). One row, because every row costs ~0.2 ms on the embedded engine.
 // params: ids, owner, agent_id, run_id, types, prefer, per_entity, history, as_of, now, vector, limit
@@ -62,4 +62,4 @@ ORDER BY similarity DESC, r.id
 LIMIT $limit
 RETURN collect([r.id, r.memory_id, type(r), s.id, s.name, s.type, o.id, o.name, o.type,
                  similarity, toString(r.valid_from), toString(r.recorded_at),
-                 r.episode_ids]) AS facts
+                 r.episode_ids, r.feedback]) AS facts

@@ -43,6 +43,7 @@ from .effects import Query, Read, ReadAll, Rows, Steps, TxSteps, compute, resume
 from .errors import GraphmemError, LLMUnavailableError, ValidationError
 from .extraction import BatchExtractor, Extraction, ExtractionRequest, Extractor
 from .facts import Fact
+from .feedback import Rejected, rejected
 from .messages import Message, metadata_json, normalize_messages
 from .resolve import known_names, name_key, resolve_steps
 from .scope import Scope
@@ -226,11 +227,16 @@ def _clock(count: int) -> list[str]:
 def _extract(ctx: Context, calls: list[_Call]) -> Steps[None]:
     """Every inferring item's candidate facts: one `extract_batch` when the extractor has it
     (the offline one), else one `extract` call per item (the LLM extractor: one model call per
-    item, shown its scope's facts as they were when the batch began, read once per scope). An
+    item, shown its scope's facts as they were when the batch began, read once per scope).
+    What each owner marked wrong (`graphmem.feedback`) is read once and dropped. An
     item whose extraction fails or gives an invalid fact raises an error naming it."""
     inferring = [call for call in calls if call.infer]
     if not inferring:
         return
+    wrong: dict[str, list[Rejected]] = {}
+    for call in inferring:
+        if call.scope.owner not in wrong:
+            wrong[call.scope.owner] = yield from rejected(call.scope)
     extractor = yield from compute(_extractor, ctx)  # built on first use, off the event loop
     if isinstance(extractor, BatchExtractor):
         requests = [
@@ -239,7 +245,7 @@ def _extract(ctx: Context, calls: list[_Call]) -> Steps[None]:
         ]
         extractions: list[Extraction] = yield from compute(extractor.extract_batch, requests)
         for call, extraction in zip(inferring, extractions, strict=True):
-            call.facts = _facts(ctx, call, extraction)
+            call.facts = _facts(ctx, call, extraction, wrong[call.scope.owner])
         return
     pages: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     down: str | None = None  # the LLM's error once an item found it unreachable
@@ -255,24 +261,30 @@ def _extract(ctx: Context, calls: list[_Call]) -> Steps[None]:
             existing = facts_about(pages[key], call.msgs, call.speaker)
         try:
             extraction = yield from compute(
-                ctx.extract, call.msgs, call.speaker, call.said_at or call.now, existing
+                ctx.extract,
+                call.msgs,
+                call.speaker,
+                call.said_at or call.now,
+                existing,
+                wrong[call.scope.owner],
             )
         except LLMUnavailableError as exc:
             call.waiting = down = str(exc)
             continue
         except GraphmemError as exc:
             raise _at(call.index, exc) from exc
-        call.facts = _facts(ctx, call, extraction)
+        call.facts = _facts(ctx, call, extraction, wrong[call.scope.owner])
 
 
 def _extractor(ctx: Context) -> Extractor:
     return ctx.extractor
 
 
-def _facts(ctx: Context, call: _Call, extraction: Extraction) -> list[Fact]:
-    """The item's candidate facts (an invalid one raises naming the item)."""
+def _facts(ctx: Context, call: _Call, extraction: Extraction, wrong: list[Rejected]) -> list[Fact]:
+    """The item's candidate facts (an invalid one raises naming the item), less those its
+    owner marked wrong."""
     try:
-        return extracted_facts(ctx, extraction, call.meta)
+        return extracted_facts(ctx, extraction, call.meta, wrong)
     except GraphmemError as exc:
         raise _at(call.index, exc) from exc
 

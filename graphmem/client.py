@@ -2,10 +2,10 @@
 
 They have the method names and keyword arguments of `Memory` where the server has a route
 (`add`, `add_relation`, `get`, `get_all`, `update`, `delete`, `delete_all`, `history`,
-`search`, `reset`, `changes`, `neighbors`, `query`, `export` returning the document) plus
-`get_entity` and `health`; results are the same JSON data. An option left as None takes the
-server's default, which is `Memory`'s. The memory-id methods also take the scope ids, which a
-server for every scope needs when it has no default user.
+`feedback`, `search`, `reset`, `changes`, `neighbors`, `query`, `export` returning the
+document) plus `get_entity` and `health`; results are the same JSON data. An option left as
+None takes the server's default, which is `Memory`'s. The memory-id methods also take the scope
+ids, which a server for every scope needs when it has no default user.
 
 Each method is written once, in `_Api`, as the `Call` it makes (method, path, query, body);
 `_result` reads every answer. The two clients only differ in how they send a call (httpx's
@@ -268,6 +268,22 @@ class _Api(Generic[R]):
         episodes that taught each version)."""
         query = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id, "sources": sources}
         return self._memory("GET", memory_id, query, tail="/history")
+
+    def feedback(
+        self,
+        memory_id: str,
+        feedback: str,
+        reason: str | None = None,
+        *,
+        by: str | None = None,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> R:
+        """`Memory.feedback`: POSITIVE, NEGATIVE or VERY_NEGATIVE on a memory."""
+        ids = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
+        body = _data(feedback=feedback, reason=reason, by=by)
+        return self._memory("POST", memory_id, ids, tail="/feedback", body=body)
 
     def delete_all(
         self,

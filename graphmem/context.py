@@ -59,10 +59,14 @@ class Context:
         speaker: str,
         occurred_at: str,
         existing: list[dict[str, Any]] | None,
+        rejected: Sequence[Any] = (),
     ) -> Extraction:
-        """Run the extractor (a CPU-bound or LLM call: operations yield it as a `Compute`)."""
+        """Run the extractor (a CPU-bound or LLM call: operations yield it as a `Compute`);
+        `rejected` (`graphmem.feedback.Rejected`, what the owner marked wrong) is passed on
+        only when there is any."""
+        wrong = {"rejected": rejected} if rejected else {}
         return self.extractor.extract(
-            messages, speaker=speaker, occurred_at=occurred_at, existing=existing
+            messages, speaker=speaker, occurred_at=occurred_at, existing=existing, **wrong
         )
 
     def embed(self, texts: list[str]) -> list[list[float]]:

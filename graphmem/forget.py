@@ -61,7 +61,7 @@ def forget_episode(
             if fact["status"] != "current":
                 continue
             events.append({**fact, "event": "DELETE", "status": "retracted", "expired_at": now})
-            restored = yield from _restore(chains[fact["id"]], fact, retracting, now)
+            restored = yield from restore(chains[fact["id"]], fact, retracting, now)
             if restored is not None:
                 events.append(restored)
         yield from run("episode_delete", id=episode_id, owner=scope.owner)
@@ -71,7 +71,7 @@ def forget_episode(
     return {"message": f"Forgot episode {episode_id}", "results": events}
 
 
-def _restore(
+def restore(
     chain: list[dict[str, Any]], retracted: dict[str, Any], retracting: set[str], now: str
 ) -> TxSteps[dict[str, Any] | None]:
     """Make the version the retracted one had superseded current again, as a new version;

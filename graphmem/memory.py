@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from . import batch, forget, merge, reads, transfer, writes
+from . import feedback as _feedback
 from . import ingest as _ingest
 from . import reprocess as _reprocess
 from . import search as retrieval
@@ -132,6 +133,7 @@ class Memory(_Base):
     history = _sync(reads.history)
     changes = _sync(reads.changes)
     forget_episode = _sync(forget.forget_episode)
+    feedback = _sync(_feedback.feedback)
     merge_entities = _sync(merge.merge_entities)
     search = _sync(retrieval.search)
     neighbors = _sync(retrieval.neighbors)
@@ -178,6 +180,7 @@ class AsyncMemory(_Base):
     history = _async(reads.history)
     changes = _async(reads.changes)
     forget_episode = _async(forget.forget_episode)
+    feedback = _async(_feedback.feedback)
     merge_entities = _async(merge.merge_entities)
     search = _async(retrieval.search)
     neighbors = _async(retrieval.neighbors)

@@ -23,7 +23,8 @@ from .resources import resource_dir
 
 RELATION_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 LABEL_NAME = re.compile(r"^[A-Z][A-Za-z0-9_]{0,63}$")
-RESERVED_LABELS = frozenset({"Entity", "Episode", "EntityVector"})  # EntityVector: ArcadeDB only
+# The labels of graphmem's own nodes (EntityVector: ArcadeDB only): no entity type takes one.
+RESERVED_LABELS = frozenset({"Entity", "Episode", "Feedback", "EntityVector"})
 DEFAULT_ENTITY_TYPE = "Thing"
 
 

@@ -73,19 +73,24 @@ def changes(
     limit: int = 1000,
 ) -> Steps[dict[str, Any]]:
     """What the memory learned and retired in [since, until), oldest first: ADD and UPDATE
-    when a version was recorded, DELETE when one was deleted or expired."""
+    when a version was recorded, DELETE when one was deleted or expired, FEEDBACK when
+    feedback was given."""
     scope = Scope.of(user_id, agent_id, run_id)
     start, end = to_iso(since, "since"), to_iso(until, "until")
     if start is None:
         raise ValidationError("since is required (a datetime or ISO 8601 text)")
     check_int("limit", limit, 1, 100_000)
-    rows = yield from read("fact_changes", since=start, until=end, limit=limit, **scope.narrow())
-    events = records.changes(rows, start, end)
+    window = {"since": start, "until": end, "limit": limit, **scope.narrow()}
+    rows, judged = yield from read_all(
+        query("fact_changes", **window), query("feedback_changes", **window)
+    )
+    events = records.changes(rows, start, end, [records.feedback_event(r["f"]) for r in judged])
     return {"results": events[:limit]}
 
 
 def history(ctx: Context, memory_id: str, *, sources: bool = False) -> Steps[list[dict[str, Any]]]:
-    """Every change of a memory, oldest first: ADD, UPDATEs, and DELETE if deleted.
+    """Every change of a memory, oldest first: ADD, UPDATEs, and DELETE if deleted; each
+    FEEDBACK given on a version (`graphmem.feedback`) right after the event that opened it.
 
     With `sources`, each event also has the `episode_ids` of the version it opened and, as
     `sources`, those episodes (id, content, role, name, occurred_at, metadata), as search
@@ -104,7 +109,8 @@ def history(ctx: Context, memory_id: str, *, sources: bool = False) -> Steps[lis
             event.update(version)
         for event in events[len(taught) :]:
             event.update(episode_ids=[], sources=[])
-    return events
+    judged = yield from read("feedback_of_memory", memory_id=memory_id)
+    return records.with_feedback(events, [records.feedback_event(r["f"]) for r in judged])
 
 
 def versions(memory_id: str) -> Steps[list[dict[str, Any]]]:

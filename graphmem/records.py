@@ -37,6 +37,7 @@ def fact(row: dict[str, Any]) -> dict[str, Any]:
         "metadata": json.loads(r["metadata"]) if r.get("metadata") else None,
         "expiration_date": from_store(r.get("expiration_date")),
         "immutable": bool(r.get("immutable")),
+        "feedback": r.get("feedback"),
         "source_id": source["id"],
         "target_id": target["id"],
     }
@@ -46,7 +47,7 @@ def light(values: list[Any]) -> tuple[dict[str, Any], float | None]:
     """A fact as traversal reads it (a `search_expand` list): the fields ranking and paths
     use, marked ``light`` until `fact` rows replace it; and the fact's raw similarity."""
     (vid, memory_id, relationship, sid, sname, stype, tid, tname, ttype) = values[:9]
-    similarity, valid_from, recorded_at, episode_ids = values[9:]
+    similarity, valid_from, recorded_at, episode_ids, feedback = values[9:]
     return {
         "id": memory_id,
         "source": sname,
@@ -58,6 +59,7 @@ def light(values: list[Any]) -> tuple[dict[str, Any], float | None]:
         "valid_from": from_store(valid_from),
         "recorded_at": from_store(recorded_at),
         "episode_ids": list(episode_ids or []),
+        "feedback": feedback,
         "source_id": sid,
         "target_id": tid,
         "light": True,
@@ -78,11 +80,32 @@ def history(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return events
 
 
-def changes(rows: list[dict[str, Any]], since: str, until: str | None) -> list[dict[str, Any]]:
+def with_feedback(
+    events: list[dict[str, Any]], feedback: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A memory's history `events` with its FEEDBACK events (`feedback_event`, oldest first),
+    each right after the ADD or UPDATE that opened the version it judged."""
+    by_version: dict[Any, list[dict[str, Any]]] = {}
+    for f in feedback:
+        by_version.setdefault(f["version_id"], []).append(f)
+    out: list[dict[str, Any]] = []
+    for event in events:
+        out.append(event)
+        if event["event"] in ("ADD", "UPDATE"):
+            out.extend(by_version.pop(event["id"], []))
+    return out + [f for rest in by_version.values() for f in rest]
+
+
+def changes(
+    rows: list[dict[str, Any]],
+    since: str,
+    until: str | None,
+    feedback: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """Events from the rows of `fact_changes` (each a version plus the text it followed),
     oldest first: a version recorded in the window is an ADD or UPDATE, one deleted or
-    expired in it a DELETE."""
-    events: list[dict[str, Any]] = []
+    expired in it a DELETE; `feedback` (FEEDBACK events given in the window) among them."""
+    events: list[dict[str, Any]] = list(feedback or [])
 
     def inside(at: str | None) -> bool:
         return at is not None and at >= since and (until is None or at < until)
@@ -98,6 +121,26 @@ def changes(rows: list[dict[str, Any]], since: str, until: str | None) -> list[d
             events.append(_event("DELETE", None, v, v["expired_at"]))
     events.sort(key=lambda e: (e["updated_at"] or "", e["version"] or 0))
     return events
+
+
+def feedback_event(f: dict[str, Any]) -> dict[str, Any]:
+    """A FEEDBACK event (of `history` and `changes`) from a Feedback node's properties."""
+    at = from_store(f.get("at"))
+    return {
+        "id": f["id"],
+        "memory_id": f["memory_id"],
+        "event": "FEEDBACK",
+        "version": f.get("version"),
+        "version_id": f.get("version_id"),
+        "feedback": f.get("feedback"),
+        "reason": f.get("reason"),
+        "by": f.get("by"),
+        "relationship": f.get("relationship"),
+        "target": f.get("object"),
+        "cleared_at": from_store(f.get("cleared_at")),
+        "created_at": at,
+        "updated_at": at,
+    }
 
 
 def _event(

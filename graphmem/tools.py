@@ -343,6 +343,21 @@ def _changes(args: dict[str, Any], ctx: ToolContext) -> Calls[dict[str, Any]]:
     return {"changes": list(found.get("results", []))}
 
 
+def _memory_feedback(args: dict[str, Any], ctx: ToolContext) -> Calls[dict[str, Any]]:
+    memory_id = _text(args, "memory_id")
+    kind = _text(args, "feedback")
+    yield from _visible(ctx, memory_id)
+    result = yield ask("feedback", memory_id, kind, _optional_text(args, "reason"))
+    return {
+        "message": result.get("message"),
+        "feedback": result.get("feedback"),
+        "events": [
+            {"event": e.get("event"), "id": e.get("id"), "memory": e.get("memory")}
+            for e in result.get("results", [])
+        ],
+    }
+
+
 def _forget_episode(args: dict[str, Any], ctx: ToolContext) -> Calls[dict[str, Any]]:
     episode_id = _text(args, "episode_id")
     result = yield ask("forget_episode", episode_id, **ctx.ids)
@@ -603,7 +618,8 @@ TOOLS: dict[str, ToolSpec] = {
             "changes",
             "Changes",
             "What the memory learned, changed and deleted in a time window, oldest first "
-            "(ADD, UPDATE, DELETE events). Use it for 'what changed since last week?'.",
+            "(ADD, UPDATE, DELETE and FEEDBACK events). Use it for 'what changed since last "
+            "week?'.",
             _schema(
                 {
                     "since": {
@@ -626,6 +642,39 @@ TOOLS: dict[str, ToolSpec] = {
                 ["since"],
             ),
             _changes,
+        ),
+        ToolSpec(
+            "memory_feedback",
+            "Give feedback on a memory",
+            "Tell the memory whether one of its facts (by memory_id) is right. POSITIVE ranks "
+            "it higher; NEGATIVE ranks it lower; VERY_NEGATIVE retracts it and restores what it "
+            "had replaced. A relation and object marked wrong twice is not learned again from "
+            "conversation. Use it when the user confirms or corrects something you recalled.",
+            _schema(
+                {
+                    "memory_id": {
+                        "type": "string",
+                        "minLength": 1,
+                        "description": "the memory's id, as search_memory or get_memories give",
+                    },
+                    "feedback": {
+                        "type": "string",
+                        "enum": ["POSITIVE", "NEGATIVE", "VERY_NEGATIVE"],
+                        "description": "POSITIVE (right), NEGATIVE (wrong), VERY_NEGATIVE "
+                        "(wrong: retract it)",
+                    },
+                    "reason": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 2000,
+                        "description": "why, in a few words (kept with the feedback)",
+                    },
+                },
+                ["memory_id", "feedback"],
+            ),
+            _memory_feedback,
+            read_only=False,
+            idempotent=False,
         ),
         ToolSpec(
             "forget_episode",

@@ -1,4 +1,5 @@
-"""Export and import a scope's graph: entities, episodes, every fact version, MENTIONS links.
+"""Export and import a scope's graph: entities, episodes, every fact version, MENTIONS links,
+feedback records.
 
 The export is a plain document (nodes with labels and properties, relationships with type,
 ends and properties) carried generically, so properties added later travel too; internal ones
@@ -68,7 +69,8 @@ def export(
     for batch in _batches(episodes):
         links += yield from read("export_episode_links", episode_ids=[r["id"] for r in batch])
     facts = yield from _pages("export_facts", **scope.narrow())
-    nodes = [_node(r, include_embeddings) for r in entities + episodes]
+    feedback = yield from _pages("export_feedback", **scope.narrow())
+    nodes = [_node(r, include_embeddings) for r in entities + episodes + feedback]
     rels = [_rel(r, include_embeddings) for r in links + facts]
     doc = {
         "format": FORMAT,
@@ -151,6 +153,7 @@ def import_(ctx: Context, source: str | Path | dict[str, Any]) -> Steps[dict[str
         "episodes": (yield from _write_groups("import_episodes", {"": plan.episodes}, None)),
         "facts": (yield from _write_groups("import_facts", plan.facts, "rel_type")),
         "links": (yield from _write_groups("import_episode_links", plan.links, "rel_type")),
+        "feedback": (yield from _write_groups("import_feedback", {"": plan.feedback}, None)),
     }
     yield from _keep_memory_types(plan.facts)
     return {"message": "import complete", "imported": counts, "scope": doc.get("scope")}
@@ -175,6 +178,7 @@ class _Plan:
     def __init__(self) -> None:
         self.entities: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.episodes: list[dict[str, Any]] = []
+        self.feedback: list[dict[str, Any]] = []
         self.facts: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.links: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
@@ -197,6 +201,9 @@ def _plan(ctx: Context, doc: Any) -> _Plan:
         if labels == ["Episode"]:
             plan.episodes.append({"id": node_id, **props})
             kinds[node_id] = "Episode"
+        elif labels == ["Feedback"]:
+            plan.feedback.append({"id": node_id, **props})
+            kinds[node_id] = "Feedback"
         elif isinstance(labels, list) and len(labels) == 2 and labels[0] == "Entity":
             label = labels[1]
             if not isinstance(label, str) or not LABEL_NAME.match(label):
@@ -207,7 +214,8 @@ def _plan(ctx: Context, doc: Any) -> _Plan:
             kinds[node_id] = "Entity"
         else:
             raise ValidationError(
-                f"{where}: labels must be ['Episode'] or ['Entity', <type>], got {labels!r}"
+                f"{where}: labels must be ['Episode'], ['Feedback'] or ['Entity', <type>], "
+                f"got {labels!r}"
             )
         vector = props["props"].get("embedding")
         if vector is not None and (not isinstance(vector, list) or len(vector) != dims):

@@ -18,6 +18,7 @@ from .effects import Steps, TxSteps, compute, run, write
 from .errors import LLMUnavailableError, NotFoundError, ValidationError
 from .extraction import Extraction
 from .facts import Fact, close_version, create_version, prepare
+from .feedback import Rejected, clear_marks, rejected
 from .messages import Message, metadata_json, normalize_messages
 from .reads import current_version, get_all
 from .reconcile import apply_fact, fold_changes
@@ -106,7 +107,8 @@ def add_relation(
     """Write one fact you extracted yourself; returns its ADD, UPDATE or NOOP event.
 
     `source` is provenance: the id of an episode in this scope, or free text (stored as a
-    new episode). Everything is validated before anything is written.
+    new episode). Everything is validated before anything is written. Stating a fact
+    clears the owner's wrong marks on its relation and object (`graphmem.feedback`).
     """
     scope = Scope.of(user_id, agent_id, run_id)
     fact = prepare(
@@ -134,6 +136,7 @@ def add_relation(
     def work() -> TxSteps[dict[str, Any] | None]:
         episode_ids = yield from _source_episode(scope, source, source_vec, now)
         event = yield from apply_fact(ctx, scope, fact, episode_ids, None, now, hints)
+        yield from clear_marks(scope, fact.rel.name, fact.object, now)
         if event and episode_ids:
             yield from run(
                 "episode_link",
@@ -328,21 +331,25 @@ def delete_all(
     agent_id: str | None = None,
     run_id: str | None = None,
 ) -> Steps[dict[str, Any]]:
-    """Erase a scope's facts (all versions), episodes and orphaned entities. Nothing else."""
+    """Erase a scope's facts (all versions), episodes, orphaned entities and feedback
+    records. Nothing else."""
     scope = Scope.of(user_id, agent_id, run_id)
     counts = {
         "facts": (yield from _erase("scope_erase_facts", **scope.narrow())),
         "episodes": (yield from _erase("scope_erase_episodes", **scope.narrow())),
         "entities": (yield from _erase("scope_erase_orphans", owner=scope.owner)),
+        "feedback": (yield from _erase("scope_erase_feedback", **scope.narrow())),
     }
     return {"message": f"Erased {scope.owner}'s memories", "deleted": counts}
 
 
 def reset(ctx: Context) -> Steps[dict[str, Any]]:
-    """Erase every graphmem entity and episode (with their facts). Foreign nodes stay."""
+    """Erase every graphmem entity, episode (with their facts) and feedback record. Foreign
+    nodes stay."""
     counts = {
         "entities": (yield from _erase("reset_label", label="Entity")),
         "episodes": (yield from _erase("reset_label", label="Episode")),
+        "feedback": (yield from _erase("reset_label", label="Feedback")),
     }
     return {"message": "graphmem data erased", "deleted": counts}
 
@@ -357,9 +364,13 @@ def speaker_of(scope: Scope, msgs: list[Message]) -> str:
     )
 
 
-def extracted_facts(ctx: Context, extraction: Extraction, meta: str | None) -> list[Fact]:
-    """The candidate facts of one `add` call's extraction, validated, changes folded."""
-    return fold_changes(
+def extracted_facts(
+    ctx: Context, extraction: Extraction, meta: str | None, rejected: list[Rejected]
+) -> list[Fact]:
+    """The candidate facts of one `add` call's extraction, validated, changes folded, less
+    those stating a (relation, object) the owner marked wrong (`graphmem.feedback`)."""
+    wrong = {(r.relationship, r.object_key) for r in rejected}
+    facts = fold_changes(
         [
             prepare(
                 ctx.ontology,
@@ -379,6 +390,7 @@ def extracted_facts(ctx: Context, extraction: Extraction, meta: str | None) -> l
             if r.event != "NONE"
         ]
     )
+    return [f for f in facts if f.negated or (f.rel.name, name_key(f.object)) not in wrong]
 
 
 def extract_facts(
@@ -392,13 +404,15 @@ def extract_facts(
     as_of: str | None = None,
 ) -> Steps[list[Fact]]:
     """The candidate facts of one `add` call's messages: the LLM extractor is shown the
-    scope's facts about what they mention (those true at `as_of`, else the current ones)."""
+    scope's facts about what they mention (those true at `as_of`, else the current ones) and
+    what the owner marked wrong (`graphmem.feedback`), which no extractor's facts keep."""
     existing = None
     if ctx.config.extractor == "llm":
         current = yield from current_facts(ctx, scope, as_of=as_of)
         existing = facts_about(current, msgs, speaker)
-    extraction = yield from compute(ctx.extract, msgs, speaker, occurred_at, existing)
-    return extracted_facts(ctx, extraction, meta)
+    wrong = yield from rejected(scope)
+    extraction = yield from compute(ctx.extract, msgs, speaker, occurred_at, existing, wrong)
+    return extracted_facts(ctx, extraction, meta, wrong)
 
 
 def current_facts(

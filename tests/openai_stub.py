@@ -82,3 +82,20 @@ def openai_server(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def completion(content: str) -> dict[str, Any]:
+    """A chat completion whose one choice says `content`."""
+    return {
+        "id": "c",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": content},
+            }
+        ],
+    }

@@ -44,6 +44,22 @@ def test_cli_relate_get_all_history(cli, user: str) -> None:
     assert [f["memory"] for f in facts] == ["Pia lives in Faro"]
     history = json.loads(cli("--json", "history", mid).stdout)
     assert [h["event"] for h in history] == ["ADD", "UPDATE"]
+    judged = cli("feedback", mid, "VERY_NEGATIVE", "--reason", "never moved")
+    assert judged.returncode == 0, judged.stderr
+    assert judged.stdout.splitlines() == [
+        f"Feedback VERY_NEGATIVE recorded  [{mid}]",
+        f"DELETE   Pia lives in Faro  [{mid}]",
+        f"UPDATE   Pia lives in Porto  [{mid}]",
+    ]
+    history = json.loads(cli("--json", "history", mid).stdout)
+    assert [(h["event"], h.get("reason")) for h in history] == [
+        ("ADD", None),
+        ("UPDATE", None),
+        ("FEEDBACK", "never moved"),
+        ("UPDATE", None),
+    ]
+    bad = cli("feedback", mid, "MAYBE")
+    assert bad.returncode == 2 and "feedback must be one of" in bad.stderr
     assert cli("delete", mid).returncode == 0
     assert json.loads(cli("--json", "get", mid).stdout)["status"] == "deleted"
 

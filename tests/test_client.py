@@ -106,6 +106,25 @@ def test_batch_routes_reach_the_caller_s_scope_only(client: MemoryClient, user: 
     assert len(client.get_all(user_id=f"{user}-b")["results"]) == 1
 
 
+def test_feedback_route_judges_the_caller_s_memories_only(client: MemoryClient, user: str) -> None:
+    mine = client.add_relation("Ann", "LIVES_IN", "Lima", user_id=user)["results"][0]["id"]
+    client.update(mine, "Oslo", user_id=user)
+    theirs = client.add_relation("Ann", "LIKES", "tea", user_id=f"{user}-b")["results"][0]["id"]
+    with pytest.raises(NotFoundError):
+        client.feedback(theirs, "VERY_NEGATIVE", user_id=user)
+    with pytest.raises(ValidationError, match="feedback must be one of"):
+        client.feedback(mine, "MAYBE", user_id=user)
+    out = client.feedback(mine, "very_negative", "never moved", by="me", user_id=user)
+    assert (out["feedback"]["feedback"], out["feedback"]["by"]) == ("VERY_NEGATIVE", "me")
+    assert [(e["event"], e["target"]) for e in out["results"]] == [
+        ("DELETE", "Oslo"),
+        ("UPDATE", "Lima"),
+    ]
+    events = [e["event"] for e in client.history(mine, user_id=user)]
+    assert events == ["ADD", "UPDATE", "FEEDBACK", "UPDATE"]
+    assert client.get(theirs, user_id=f"{user}-b")["feedback"] is None
+
+
 def test_answers_are_memory_s_own(client: MemoryClient, server: Served, user: str) -> None:
     """The same data as `Memory` gives in-process (a Memory of this process connects to the
     server's store)."""

@@ -33,7 +33,7 @@ from graphmem.messages import Message
 from graphmem.ontology import load_ontology
 from graphmem.tools import MemoryTools
 
-from .openai_stub import Raw, openai_server
+from .openai_stub import Raw, completion, openai_server
 
 ONTOLOGY = load_ontology()
 FAST = RetryPolicy(max_retries=3, deadline=5.0, base=0.01, cap=0.02)
@@ -46,29 +46,13 @@ GOOD = json.dumps(
 SERVER_ERROR = (500, {"error": {"message": "boom", "type": "server_error"}})
 
 
-def _completion(content: str) -> dict[str, Any]:
-    return {
-        "id": "c",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "m",
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "stop",
-                "message": {"role": "assistant", "content": content},
-            }
-        ],
-    }
-
-
 def _scripted(*answers: Any) -> Any:
     """Answer requests with `answers` in turn (a text is a completion), then with GOOD."""
     queue = list(answers)
 
     def respond(path: str, body: dict[str, Any]) -> Any:
         answer = queue.pop(0) if queue else GOOD
-        return (200, _completion(answer)) if isinstance(answer, str) else answer
+        return (200, completion(answer)) if isinstance(answer, str) else answer
 
     return respond
 
@@ -225,7 +209,7 @@ def test_a_retry_after_past_the_deadline_gives_up_at_once() -> None:
 
 
 def test_timeouts_are_retried_within_the_deadline() -> None:
-    slow = Raw(200, json.dumps(_completion(GOOD)).encode(), delay=2.0)
+    slow = Raw(200, json.dumps(completion(GOOD)).encode(), delay=2.0)
     with openai_server(_scripted(slow)) as (base_url, received):
         found = _extract(base_url, timeout=0.5)
     assert found.relations[0].object == "Oslo" and len(received) >= 2
@@ -292,7 +276,7 @@ class World:
             for s in said
             for r, o in TOLD[s]
         ]
-        return 200, _completion(json.dumps({"entities": [], "relations": relations}))
+        return 200, completion(json.dumps({"entities": [], "relations": relations}))
 
     def down(self, fault: Any = SERVER_ERROR) -> None:
         self.fault = fault

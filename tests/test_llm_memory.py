@@ -13,23 +13,7 @@ from graphmem import Memory
 from graphmem.effects import query
 from graphmem.errors import ExtractionError
 
-from .openai_stub import openai_server
-
-
-def _reply(content: str) -> dict[str, Any]:
-    return {
-        "id": "x",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "m",
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "stop",
-                "message": {"role": "assistant", "content": content},
-            }
-        ],
-    }
+from .openai_stub import completion, openai_server
 
 
 def _llm_memory(config: dict[str, Any], base_url: str) -> Memory:
@@ -69,7 +53,7 @@ def test_one_call_per_add_with_existing_facts(server: Memory, config: dict, user
                 }
             ],
         }
-        return 200, _reply(json.dumps(reply))
+        return 200, completion(json.dumps(reply))
 
     with openai_server(respond) as (base_url, received), _llm_memory(config, base_url) as m:
         first = m.add({"role": "user", "content": "I work at Acme.", "name": "Maya"}, user_id=user)
@@ -91,7 +75,7 @@ def test_malformed_output_is_repaired_once_then_fails_with_nothing_written(
     server: Memory, config: dict, user: str
 ) -> None:
     def respond(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        return 200, _reply("this is not json")
+        return 200, completion("this is not json")
 
     with openai_server(respond) as (base_url, received), _llm_memory(config, base_url) as m:
         with pytest.raises(ExtractionError):
@@ -128,7 +112,7 @@ def test_the_rules_veto_impossible_llm_operations(server: Memory, config: dict, 
     )
 
     def respond(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        return 200, _reply(json.dumps(next(replies)))
+        return 200, completion(json.dumps(next(replies)))
 
     with openai_server(respond) as (base_url, received), _llm_memory(config, base_url) as m:
         out = m.add({"role": "user", "content": "I prefer coffee.", "name": "Maya"}, user_id=user)

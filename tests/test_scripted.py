@@ -102,7 +102,7 @@ def test_history_tells_each_change_oldest_first() -> None:
                                "expired_at": "2025-01-01T00:00:00+00:00"}}  # fmt: skip
     events = run_scripted(
         reads.history(None, "m1"),  # type: ignore[arg-type]
-        {"fact_versions": [ACME, deleted]},
+        {"fact_versions": [ACME, deleted], "feedback_of_memory": []},
     )
     assert [(e["event"], e["old_memory"], e["new_memory"]) for e in events] == [
         ("ADD", None, "Alice works at Acme"),

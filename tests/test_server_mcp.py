@@ -43,7 +43,13 @@ pytestmark = pytest.mark.store
 IDA, BOB = "Ida", "Bob"
 NAMES = list(TOOLS)
 SCOPE = {"user_id", "agent_id", "run_id"}
-MEMORY_ID_TOOLS = ("get_memory", "update_memory", "delete_memory", "memory_history")
+MEMORY_ID_TOOLS = (
+    "get_memory",
+    "update_memory",
+    "delete_memory",
+    "memory_history",
+    "memory_feedback",
+)
 
 
 class Session:
@@ -140,7 +146,7 @@ def facts(multi: Session) -> dict[str, Any]:
 def test_tools_are_listed_with_their_schemas(bound: Session, multi: Session) -> None:
     bound_tools, multi_tools = bound.tools(), multi.tools()
     assert list(bound_tools) == NAMES == list(multi_tools)
-    assert len(NAMES) == 13
+    assert len(NAMES) == 14
     for name in NAMES:
         spec = TOOLS[name]
         schema, wide = bound_tools[name].input_schema, multi_tools[name].input_schema
@@ -199,8 +205,23 @@ def test_add_search_history_round_trip(multi: Session, facts: dict[str, Any]) ->
     assert entities[0]["name"] == "Globex" and entities[0]["type"] == "Organization"
     near = multi.ok("neighbors", {"entity": "Ida", "user_id": IDA, "types": ["LIVES_IN"]})
     assert [f["memory"] for f in near["facts"]] == ["Ida lives in Berlin"]
+    judged = multi.ok(
+        "memory_feedback",
+        {"memory_id": job, "feedback": "POSITIVE", "reason": "confirmed", "user_id": IDA},
+    )
+    assert (judged["feedback"]["feedback"], judged["feedback"]["reason"]) == (
+        "POSITIVE",
+        "confirmed",
+    )
+    assert judged["events"] == []
+    history = multi.ok("memory_history", {"memory_id": job, "user_id": IDA})["history"]
+    assert [e["event"] for e in history] == ["ADD", "UPDATE", "FEEDBACK"]
     since = multi.ok("changes", {"since": "2000-01-01", "user_id": IDA})["changes"]
-    assert {(e["event"], e["memory_id"]) for e in since} >= {("ADD", job), ("UPDATE", job)}
+    assert {(e["event"], e["memory_id"]) for e in since} >= {
+        ("ADD", job),
+        ("UPDATE", job),
+        ("FEEDBACK", job),
+    }
 
 
 def test_scopes_never_mix(multi: Session, bound: Session, facts: dict[str, Any]) -> None:
@@ -231,6 +252,7 @@ def test_scopes_never_mix(multi: Session, bound: Session, facts: dict[str, Any])
         ("memory_history", {}),
         ("delete_memory", {}),
         ("update_memory", {"object": "Oslo"}),
+        ("memory_feedback", {"feedback": "VERY_NEGATIVE"}),
     ]:
         kind, message = bound.error(name, {"memory_id": bob_id, **extra})
         assert (kind, message) == ("NotFoundError", f"no memory with id {bob_id!r}"), name

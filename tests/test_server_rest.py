@@ -159,6 +159,7 @@ def test_docs_and_openapi_need_no_token(open_server: Served) -> None:
         "/memories",
         "/memories/{memory_id}",
         "/memories/{memory_id}/history",
+        "/memories/{memory_id}/feedback",
         "/search",
         "/reset",
         "/relations",
@@ -395,6 +396,11 @@ def test_bound_server_hides_another_scopes_memory(
             owner.get(f"/memories/{victim[0]}/history", params=params),
             owner.put(f"/memories/{victim[0]}", params=params, json={"data": "Paris"}),
             owner.delete(f"/memories/{victim[0]}", params=params),
+            owner.post(
+                f"/memories/{victim[0]}/feedback",
+                params=params,
+                json={"feedback": "VERY_NEGATIVE"},
+            ),
         ]:
             message = error(call, 404, "NotFoundError")
             assert message == f"no memory with id {victim[0]!r}"  # as for an unknown id
@@ -425,6 +431,7 @@ ROUTES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "update": ("PUT", "/memories/{id}", ("data", "metadata")),
     "delete": ("DELETE", "/memories/{id}", ()),
     "history": ("GET", "/memories/{id}/history", ()),
+    "feedback": ("POST", "/memories/{id}/feedback", ("feedback", "reason", "by")),
     "batch_update": ("PUT", "/batch", ("memories",)),
     "batch_delete": ("DELETE", "/batch", ()),  # its body is never sent: 422 for every call
     "search": ("POST", "/search", ("query", "limit", "threshold", "filters", "as_of", "hops")),
@@ -565,7 +572,8 @@ def test_bad_input_on_a_bound_server(
     def check(request: tuple[str, str, dict[str, Any], bytes], target: str | None) -> None:
         method, path, query, body = request
         if target is not None and path.startswith("/memories/"):
-            path = "/memories/" + target + ("/history" if path.endswith("/history") else "")
+            tail = next((t for t in ("/history", "/feedback") if path.endswith(t)), "")
+            path = "/memories/" + target + tail
         _send_bad(owner, (method, path, query, body))
 
     check()

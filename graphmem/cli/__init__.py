@@ -1,4 +1,4 @@
-"""The `graphmem` command line: demo, add, relate, get, get-all, history, delete, reset,
+"""The `graphmem` command line: demo, add, relate, get, get-all, history, feedback, delete, reset,
 serve, mcp, inspect.
 
 Every command takes the same configuration as the library (environment variables, or

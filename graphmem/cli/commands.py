@@ -1,4 +1,4 @@
-"""The memory commands: add, extract, relate, get, get-all, search, history, delete,
+"""The memory commands: add, extract, relate, get, get-all, search, history, feedback, delete,
 delete-all, reset, reprocess. `add_commands` registers them, `dispatch` runs one against a
 `Memory`, `print_text` prints its result for people."""
 
@@ -64,6 +64,12 @@ def add_commands(sub: Any) -> None:
 
     p = sub.add_parser("history", help="every version of a memory")
     p.add_argument("memory_id")
+
+    p = sub.add_parser("feedback", help="judge a memory: POSITIVE, NEGATIVE or VERY_NEGATIVE")
+    p.add_argument("memory_id")
+    p.add_argument("feedback", help="POSITIVE, NEGATIVE or VERY_NEGATIVE (retracts it)")
+    p.add_argument("--reason", help="why (kept with the feedback)")
+    p.add_argument("--by", help="who gives it (kept with the feedback)")
 
     p = sub.add_parser("delete", help="close a memory (its history is kept)")
     p.add_argument("memory_id")
@@ -150,6 +156,8 @@ def dispatch(m: Memory | MemoryClient, args: argparse.Namespace) -> Any:
         )
     if cmd == "history":
         return m.history(args.memory_id)
+    if cmd == "feedback":
+        return m.feedback(args.memory_id, args.feedback, args.reason, by=args.by)
     if cmd == "delete":
         return m.delete(args.memory_id)
     if cmd == "delete-all":
@@ -172,6 +180,10 @@ def print_text(result: Any) -> None:
         return
     if isinstance(result, dict) and "memory" in result:
         items = [result]
+    if isinstance(result, dict) and "feedback" in result:  # what it retracted and restored
+        print(f"{result['message']}  [{result['feedback']['memory_id']}]")
+        if not items:
+            return
     for item in items or []:
         event = item.get("event", item.get("status", ""))
         if "score" in item:  # a search result

@@ -16,7 +16,10 @@ class Extractor(Protocol):
     `speaker` names the user ("I", "me", "my" resolve to it); `occurred_at` (ISO) anchors
     relative times ("last year"); `existing` are the current facts (mem0-shaped dicts with
     id, source, relationship, target, memory) about entities the messages mention, which an
-    LLM extractor shows the model so it can decide ADD/UPDATE/DELETE in the same call.
+    LLM extractor shows the model so it can decide ADD/UPDATE/DELETE in the same call;
+    `rejected` are the (relation, object) pairs the owner marked wrong
+    (`graphmem.feedback.Rejected`), which the caller drops from any extraction and the LLM
+    extractor also tells the model about.
     """
 
     def extract(
@@ -26,6 +29,7 @@ class Extractor(Protocol):
         speaker: str,
         occurred_at: str,
         existing: list[dict[str, Any]] | None = None,
+        rejected: Sequence[Any] = (),
     ) -> Extraction: ...
 
 

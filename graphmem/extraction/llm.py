@@ -18,6 +18,7 @@ import os
 import random
 import re
 import time
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -121,11 +122,14 @@ class LLMExtractor:
         speaker: str,
         occurred_at: str,
         existing: list[dict[str, Any]] | None = None,
+        rejected: Sequence[Any] = (),
     ) -> Extraction:
         """Entities and relations of `messages`, each relation with the model's event.
 
         `existing` are mem0-shaped fact dicts (``id``, ``memory``, ``relationship``,
         ``valid_from``, ...); a returned ``memory_id`` is always one of their ids.
+        `rejected` (with `relationship` and `object`) are shown to the model as facts the
+        user marked wrong, in the same one call.
         Raises LLMUnavailableError when a request still fails after its retries,
         LLMRequestError when the endpoint refuses it, ExtractionError when the reply stays
         invalid after one repair.
@@ -133,7 +137,7 @@ class LLMExtractor:
         facts = [f for f in existing or [] if f.get("id")]
         known_ids = {str(f["id"]) for f in facts}
         chat = self.build_messages(
-            messages, speaker=speaker, occurred_at=occurred_at, existing=facts
+            messages, speaker=speaker, occurred_at=occurred_at, existing=facts, rejected=rejected
         )
         reply = self._complete(chat)
         try:
@@ -161,6 +165,7 @@ class LLMExtractor:
         speaker: str,
         occurred_at: str,
         existing: list[dict[str, Any]] | None = None,
+        rejected: Sequence[Any] = (),
     ) -> list[ChatCompletionMessageParam]:
         """The system and user turns of the extraction request (no call is made)."""
         system = Template(self._system).safe_substitute(
@@ -183,6 +188,8 @@ class LLMExtractor:
         ]
         user = Template(self._user).safe_substitute(
             existing_facts="\n".join(_fact_line(f) for f in existing or [] if f.get("id")) or _NONE,
+            rejected_facts="\n".join(_one_line(f"- {r.relationship} {r.object}") for r in rejected)
+            or _NONE,
             messages="\n".join(lines),
         )
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]

@@ -150,8 +150,10 @@ class OfflineExtractor:
         speaker: str,
         occurred_at: str,
         existing: list[dict[str, Any]] | None = None,
+        rejected: Sequence[Any] = (),
     ) -> Extraction:
-        """Extract from the user's messages (assistant turns are context, not facts)."""
+        """Extract from the user's messages (assistant turns are context, not facts).
+        `existing` and `rejected` are not used: the caller drops rejected facts."""
         texts = [m.content for m in messages if m.role == "user"]
         speakers = [m.name or speaker for m in messages if m.role == "user"]
         return _merge(self._run(texts, speakers, occurred_at))

@@ -37,9 +37,13 @@ SCHEMA = (
     "schema/entity_owner_key_unique",
     "schema/episode_id_unique",
     "schema/episode_owner_index",
+    "schema/feedback_id_unique",
+    "schema/feedback_owner_index",
+    "schema/feedback_memory_index",
 )
 ENTITIES = "export/script_entities"
 EPISODES = "export/script_episodes"
+FEEDBACK = "export/script_feedback"
 FACTS = "export/script_facts"
 EPISODE_LINKS = "export/script_episode_links"
 KEPT_TYPES = "export/script_memory_types"
@@ -77,12 +81,16 @@ def _groups(doc: dict[str, Any]) -> list[tuple[str, dict[str, list[str]]]]:
     """The rows of the script as literals, per template and checked label or type."""
     by_label: dict[str, list[str]] = defaultdict(list)
     episodes: list[str] = []
+    feedback: list[str] = []
     kinds: dict[str, str] = {}
     for n in doc["nodes"]:
         row = f"{{id: {cypher_literal(n['id'])}, props: {cypher_map(n['properties'])}}}"
         if n["labels"] == ["Episode"]:
             episodes.append(row)
             kinds[n["id"]] = "Episode"
+        elif n["labels"] == ["Feedback"]:
+            feedback.append(row)
+            kinds[n["id"]] = "Feedback"
         else:
             by_label[_checked_label(n["labels"])].append(row)
             kinds[n["id"]] = "Entity"
@@ -116,6 +124,7 @@ def _groups(doc: dict[str, Any]) -> list[tuple[str, dict[str, list[str]]]]:
         (FACTS, facts),
         (EPISODE_LINKS, links),
         (KEPT_TYPES, kept),
+        (FEEDBACK, {"": feedback}),
     ]
 
 
@@ -137,7 +146,9 @@ def _template(name: str, checked: str) -> tuple[str, str]:
 
 def _checked_label(labels: list[str]) -> str:
     if len(labels) != 2 or labels[0] != "Entity":
-        raise ValidationError(f"labels must be ['Entity', <type>] or ['Episode'], got {labels!r}")
+        raise ValidationError(
+            f"labels must be ['Entity', <type>], ['Episode'] or ['Feedback'], got {labels!r}"
+        )
     label = labels[1]
     if not LABEL_NAME.match(label) or label in RESERVED_LABELS:
         raise InvalidNameError(f"{label!r} is not a valid entity label")

@@ -24,6 +24,12 @@ no relation type: it scores on similarity, whether it mentions or was said by an
 proximity, with weights that sum to 1 as well. Every weight is in [0, 1] and each family sums
 to 1, so every score is in [0, 1] and `threshold` means the same for facts and episodes.
 
+**Feedback** (`graphmem.feedback`) then moves a fact's blended score `s` by the latest feedback
+on its version: POSITIVE lifts it `FEEDBACK_LIFT` of the way to 1 (``s + (1 - s) * 0.25``),
+NEGATIVE scales it by `FEEDBACK_DROP` (``s * 0.5``), VERY_NEGATIVE (a retracted version, seen
+only with `include_history`) by `FEEDBACK_DROP` squared. Still in [0, 1], order kept among
+facts with the same feedback.
+
 >>> blend(FactFeatures(intent=1.0, anchor=1.0, proximity=1.0, similarity=1.0, recency=1.0))
 1.0
 """
@@ -48,6 +54,9 @@ E_ANCHOR = 0.15
 E_PROXIMITY = 0.10
 E_RECENCY = 0.05
 
+FEEDBACK_LIFT = 0.25
+FEEDBACK_DROP = 0.5
+
 HALF_LIFE_DAYS = 365.0
 ALPHA = 0.85  # PageRank damping: the chance to follow an edge rather than restart at a seed
 _TOL = 1e-8
@@ -64,6 +73,7 @@ class FactFeatures:
     proximity: float
     similarity: float
     recency: float
+    feedback: str | None = None  # the latest feedback on the version (graphmem.feedback)
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,7 @@ def blend(f: FactFeatures | EpisodeFeatures) -> float:
             + W_SIMILARITY * f.similarity
             + W_RECENCY * f.recency
         )
+        total = with_feedback(min(1.0, max(0.0, total)), f.feedback)
     else:
         total = (
             E_SIMILARITY * f.similarity
@@ -94,6 +105,21 @@ def blend(f: FactFeatures | EpisodeFeatures) -> float:
             + E_RECENCY * f.recency
         )
     return round(min(1.0, max(0.0, total)), 6)
+
+
+def with_feedback(score: float, feedback: str | None) -> float:
+    """A fact's score in [0, 1] moved by the feedback on it (see the module docstring).
+
+    >>> with_feedback(0.6, "POSITIVE"), with_feedback(0.6, "NEGATIVE"), with_feedback(0.6, None)
+    (0.7, 0.3, 0.6)
+    """
+    if feedback == "POSITIVE":
+        return score + (1.0 - score) * FEEDBACK_LIFT
+    if feedback == "NEGATIVE":
+        return score * FEEDBACK_DROP
+    if feedback == "VERY_NEGATIVE":
+        return score * FEEDBACK_DROP * FEEDBACK_DROP
+    return score
 
 
 def personalized_pagerank(

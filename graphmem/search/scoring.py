@@ -50,6 +50,7 @@ def rank(parsed: ParsedQuery, found: Found, include_episodes: bool) -> list[dict
             proximity=(proximity.get(ends[0], 0.0) + proximity.get(ends[1], 0.0)) / 2,
             similarity=c.similarity,
             recency=ranking.recency(f["valid_from"] or f["recorded_at"], newest),
+            feedback=f.get("feedback"),
         )
         out.append(
             {

@@ -91,7 +91,11 @@ def shape(results: list[dict[str, Any]], found: Found, explain: bool) -> dict[st
             used[f"{p['source']}|{p['relationship']}|{p['target']}"] = p
         features = r.pop("_features")
         if explain:
-            r["explanation"] = {k: round(v, 6) for k, v in vars(features).items()}
+            r["explanation"] = {  # the parts, and the feedback on a fact when there is any
+                k: v if isinstance(v, str) else round(v, 6)
+                for k, v in vars(features).items()
+                if v is not None
+            }
     return {
         "results": results,
         "relations": list(used.values()),

@@ -3,9 +3,9 @@
 `build_server(memory, policy)` serves the memory tools of `graphmem.tools.TOOLS` (the same
 definitions and bodies `MemoryTools` uses): add_memory, search_memory, get_memories,
 get_memory, update_memory, delete_memory, delete_all_memories, memory_history,
-search_entities, get_entity, neighbors, changes and forget_episode. `memory` is anything with
-`graphmem.Memory`'s blocking methods (a `Memory`, or the HTTP `MemoryClient`); each call runs
-in a worker thread, so the event loop never blocks.
+search_entities, get_entity, neighbors, changes, memory_feedback and forget_episode.
+`memory` is anything with `graphmem.Memory`'s blocking methods (a `Memory`, or the HTTP
+`MemoryClient`); each call runs in a worker thread, so the event loop never blocks.
 
 Whose memories a call reaches is the `ScopePolicy`'s decision, never the model's: on a server
 bound to one user (`allow_user_id=False`) the tools have no user_id, agent_id or run_id

@@ -121,6 +121,17 @@ class MemoryUpdate(Payload):
     metadata: dict[str, Any] | None = Field(None, description="replaces the metadata")
 
 
+class FeedbackCreate(Payload):
+    """`POST /memories/{id}/feedback`: `Memory.feedback`."""
+
+    feedback: str = Field(
+        description="POSITIVE, NEGATIVE or VERY_NEGATIVE (which also retracts the memory's "
+        "current version)"
+    )
+    reason: str | None = Field(None, description="why (kept with the feedback)")
+    by: str | None = Field(None, description="who gives it (kept with the feedback)")
+
+
 class SearchRequest(Scoped):
     """`POST /search` (mem0's `SearchRequest`): `Memory.search`."""
 

@@ -11,6 +11,8 @@ Memory routes, shaped like mem0's REST server::
     DELETE /memories/{id}             delete
     GET    /memories/{id}/history     history (sources=true: with the episodes that taught
                                       each version)
+    POST   /memories/{id}/feedback    feedback ({"feedback": "POSITIVE" | "NEGATIVE" |
+                                      "VERY_NEGATIVE", "reason": ..., "by": ...})
     POST   /search                    search (mem0 SearchRequest: query, ..., filters, limit...)
     POST   /reset                     reset: every scope's data (servers for all scopes only)
 
@@ -57,6 +59,7 @@ from .payloads import (
     ChangesQuery,
     CypherRequest,
     ExportRequest,
+    FeedbackCreate,
     HistoryQuery,
     ListQuery,
     MemoryCreate,
@@ -169,6 +172,11 @@ def _memory_routes(app: FastAPI, memory: Memory, policy: ScopePolicy) -> None:
     def history(memory_id: str, q: Annotated[HistoryQuery, Query()]) -> Any:
         visible(memory_id, q)
         return memory.history(memory_id, **q.options())
+
+    @app.post("/memories/{memory_id}/feedback", tags=["memories"], summary="Judge a memory")
+    def feedback(memory_id: str, body: FeedbackCreate, q: Annotated[ScopeQuery, Query()]) -> Any:
+        visible(memory_id, q)
+        return memory.feedback(memory_id, **body.options())
 
     @app.post("/search", tags=["memories"], summary="Facts and turns that answer a question")
     def search(body: SearchRequest) -> Any:

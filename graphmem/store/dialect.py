@@ -35,6 +35,9 @@ COMMON_SCHEMA = (
     "schema/entity_alias_owner_index",
     "schema/episode_id_unique",
     "schema/episode_owner_index",
+    "schema/feedback_id_unique",
+    "schema/feedback_owner_index",
+    "schema/feedback_memory_index",
 )
 
 
@@ -281,6 +284,7 @@ def arcadedb_prepare_types() -> list[str]:
         "CREATE VERTEX TYPE Entity IF NOT EXISTS",
         "CREATE VERTEX TYPE EntityVector IF NOT EXISTS",
         "CREATE VERTEX TYPE Episode IF NOT EXISTS",
+        "CREATE VERTEX TYPE Feedback IF NOT EXISTS",
     ]
 
 
