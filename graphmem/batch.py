@@ -38,6 +38,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
+from .categories import taxonomy
 from .context import Context, EntityLookup
 from .effects import Query, Read, ReadAll, Rows, Steps, TxSteps, compute, resume, run, write
 from .errors import GraphmemError, LLMUnavailableError, ValidationError
@@ -81,6 +82,7 @@ class AddItem(BaseModel):
     metadata: dict[str, Any] | None = None
     timestamp: Any = None
     infer: bool = True
+    custom_categories: dict[str, str] | None = None
 
 
 @dataclass
@@ -95,6 +97,7 @@ class _Call:
     said_at: str | None
     speaker: str
     infer: bool
+    categories: dict[str, str] | None = None  # the item's own taxonomy
     now: str = ""
     ids: list[str] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
@@ -199,6 +202,7 @@ def _check(index: int, item: AddItem | Mapping[str, Any]) -> _Call:
         msgs = normalize_messages(spec.messages)
         meta = metadata_json(spec.metadata)
         said_at = to_iso(spec.timestamp, "timestamp")
+        own = None if spec.custom_categories is None else taxonomy(spec.custom_categories)
     except GraphmemError as exc:
         raise ValidationError(f"items[{index}]: {exc}") from exc
     return _Call(
@@ -210,6 +214,7 @@ def _check(index: int, item: AddItem | Mapping[str, Any]) -> _Call:
         said_at=said_at,
         speaker=speaker_of(scope, msgs),
         infer=spec.infer,
+        categories=own,
     )
 
 
@@ -267,6 +272,7 @@ def _extract(ctx: Context, calls: list[_Call]) -> Steps[None]:
                 call.said_at or call.now,
                 existing,
                 wrong[call.scope.owner],
+                call.categories,
             )
         except LLMUnavailableError as exc:
             call.waiting = down = str(exc)
@@ -284,7 +290,7 @@ def _facts(ctx: Context, call: _Call, extraction: Extraction, wrong: list[Reject
     """The item's candidate facts (an invalid one raises naming the item), less those its
     owner marked wrong."""
     try:
-        return extracted_facts(ctx, extraction, call.meta, wrong)
+        return extracted_facts(ctx, extraction, call.meta, wrong, call.categories)
     except GraphmemError as exc:
         raise _at(call.index, exc) from exc
 

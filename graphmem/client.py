@@ -109,6 +109,7 @@ class _Api(Generic[R]):
         metadata: dict[str, Any] | None = None,
         infer: bool | None = None,
         timestamp: Any = None,
+        custom_categories: dict[str, str] | None = None,
     ) -> R:
         """`Memory.add`: store messages (a string, a message dict or a list) and their facts."""
         if isinstance(messages, dict):
@@ -121,6 +122,7 @@ class _Api(Generic[R]):
             metadata=metadata,
             infer=infer,
             timestamp=timestamp,
+            custom_categories=custom_categories,
         )
         return self._send(Call("POST", "/memories", body=body))
 

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from . import categories as _categories
 from .errors import ConfigError
 
 
@@ -108,6 +109,14 @@ class MemoryConfig(Strict):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     ontology: Path | None = Field(None, description="ontology YAML; None = the bundled default")
     server: ServerConfig = Field(default_factory=ServerConfig)
+    categories: dict[str, str] | None = Field(
+        None, description="category taxonomy {name: description}; None = the ontology's"
+    )
+
+    @field_validator("categories")
+    @classmethod
+    def _taxonomy(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        return None if value is None else _categories.taxonomy(value, "categories")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MemoryConfig:

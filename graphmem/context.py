@@ -53,6 +53,11 @@ class Context:
                 self._extractor = make_extractor(self.config, self.ontology)
             return self._extractor
 
+    @property
+    def taxonomy(self) -> dict[str, str]:
+        """The default category taxonomy: the config's, else the ontology's."""
+        return self.config.categories or self.ontology.taxonomy()
+
     def extract(
         self,
         messages: list[Message],
@@ -60,13 +65,16 @@ class Context:
         occurred_at: str,
         existing: list[dict[str, Any]] | None,
         rejected: Sequence[Any] = (),
+        categories: dict[str, str] | None = None,
     ) -> Extraction:
         """Run the extractor (a CPU-bound or LLM call: operations yield it as a `Compute`);
-        `rejected` (`graphmem.feedback.Rejected`, what the owner marked wrong) is passed on
-        only when there is any."""
-        wrong = {"rejected": rejected} if rejected else {}
+        `rejected` (`graphmem.feedback.Rejected`, what the owner marked wrong) and
+        `categories` (a call's own taxonomy) are passed on only when given."""
+        extra: dict[str, Any] = {"rejected": rejected} if rejected else {}
+        if categories is not None:
+            extra["categories"] = categories
         return self.extractor.extract(
-            messages, speaker=speaker, occurred_at=occurred_at, existing=existing, **wrong
+            messages, speaker=speaker, occurred_at=occurred_at, existing=existing, **extra
         )
 
     def embed(self, texts: list[str]) -> list[list[float]]:

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import records
+from .categories import assign
 from .effects import TxSteps, run
 from .errors import ValidationError
 from .ontology import Ontology, RelationType
@@ -96,6 +97,7 @@ class Fact:
     replaces: str | None
     text: str
     vectors: tuple[list[float], list[float], list[float]] = field(default=([], [], []))
+    categories: tuple[str, ...] = ()
 
 
 def prepare(
@@ -114,8 +116,12 @@ def prepare(
     immutable: bool = False,
     negated: bool = False,
     replaces: str | None = None,
+    categories: Sequence[str] = (),
+    taxonomy: Mapping[str, str] | None = None,
 ) -> Fact:
-    """Validate a candidate fact completely, before anything is written."""
+    """Validate a candidate fact completely, before anything is written. Its categories are
+    `categories` when given, else assigned in `taxonomy` (the ontology's when None) by
+    `graphmem.categories.assign`."""
     rel = ontology.relation(relation)
     if rel.inverse and rel.cardinality == "many":  # store "Bob manages Ann" as Ann REPORTS_TO Bob
         inverse = ontology.relation(rel.inverse)
@@ -128,12 +134,13 @@ def prepare(
         raise ValidationError(f"valid_to ({end}) is before valid_from ({start})")
     if confidence is not None and not 0.0 <= float(confidence) <= 1.0:
         raise ValidationError(f"confidence must be in [0, 1], got {confidence}")
+    o_label = ontology.entity_label(object_type or _first(rel.object))
     return Fact(
         rel=rel,
         subject=subject,
         object=object,
         s_label=ontology.entity_label(subject_type or _first(rel.subject)),
-        o_label=ontology.entity_label(object_type or _first(rel.object)),
+        o_label=o_label,
         start=start,
         end=end,
         metadata=metadata,
@@ -143,6 +150,11 @@ def prepare(
         negated=negated,
         replaces=replaces,
         text=fact_text(rel, subject, object),
+        categories=tuple(categories)
+        or assign(
+            ontology.categories_of(rel, o_label),
+            ontology.taxonomy() if taxonomy is None else taxonomy,
+        ),
     )
 
 
@@ -207,6 +219,7 @@ def create_version(
         expiration_date=fact.expires,
         immutable=fact.immutable,
         embedding=fact.vectors[2],
+        categories=list(fact.categories),
         **scope.params(),
     )
     if not fresh:

@@ -2,12 +2,15 @@
 
 A filter is a dict. Keys are record fields (``relationship``, ``source``, ``target``,
 ``source_type``, ``target_type``, ``memory``, ``created_at``, ``updated_at``, ``valid_from``,
-``valid_to``) or metadata keys (``metadata.topic`` or just ``topic``). Values are a literal
-(equality) or an operator dict: ``in``, ``eq``, ``ne``, ``gt``, ``gte``, ``lt``, ``lte``,
-``contains``, ``icontains``.
+``valid_to``, ``categories``) or metadata keys (``metadata.topic`` or just ``topic``). Values
+are a literal (equality) or an operator dict: ``in``, ``eq``, ``ne``, ``gt``, ``gte``, ``lt``,
+``lte``, ``contains``, ``icontains``. On ``categories`` (a list) a literal, ``eq`` and
+``contains`` mean "has this category", ``ne`` "has not", ``in`` "has one of these".
 
 >>> matches({"OR": [{"topic": "work"}, {"relationship": {"in": ["LIVES_IN"]}}]},
 ...         {"relationship": "LIVES_IN", "metadata": {"topic": "home"}})
+True
+>>> matches({"categories": {"in": ["work", "travel"]}}, {"categories": ["family", "work"]})
 True
 """
 
@@ -30,8 +33,10 @@ RECORD_FIELDS = frozenset(
         "updated_at",
         "valid_from",
         "valid_to",
+        "categories",
     }
 )
+LIST_FIELDS = frozenset({"categories"})
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": lambda v, x: v == x,
@@ -81,10 +86,11 @@ def matches(filters: dict[str, Any], record: dict[str, Any]) -> bool:
             ok = not matches(value, record)
         else:
             actual = _field(record, key)
+            compare = _compare_list if key in LIST_FIELDS else _compare
             if isinstance(value, dict):
-                ok = all(_compare(op, actual, operand) for op, operand in value.items())
+                ok = all(compare(op, actual, operand) for op, operand in value.items())
             else:
-                ok = actual == value
+                ok = compare("eq", actual, value)
         if not ok:
             return False
     return True
@@ -95,6 +101,17 @@ def _field(record: dict[str, Any], key: str) -> Any:
         return record.get(key)
     meta = record.get("metadata") or {}
     return meta.get(key.removeprefix("metadata."))
+
+
+def _compare_list(op: str, actual: Any, operand: Any) -> bool:
+    values = actual if isinstance(actual, list) else []
+    if op in ("eq", "contains"):
+        return operand in values
+    if op == "ne":
+        return operand not in values
+    if op == "in":
+        return any(v in operand for v in values)
+    return any(_compare(op, v, operand) for v in values)
 
 
 def _compare(op: str, actual: Any, operand: Any) -> bool:

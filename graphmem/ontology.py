@@ -32,11 +32,21 @@ class _Strict(Strict):
     model_config = ConfigDict(frozen=True)  # and no unknown keys, as every config model
 
 
+class Category(_Strict):
+    """One category of the default taxonomy (`graphmem.categories`)."""
+
+    name: str = Field(min_length=1, max_length=64)
+    description: str = ""
+
+
 class EntityType(_Strict):
     """One kind of thing the memory knows about (becomes the node's second label)."""
 
     name: str
     description: str = ""
+    categories: list[str] = Field(
+        default_factory=list, description="categories of a fact whose object is of this type"
+    )
 
 
 class Trigger(_Strict):
@@ -90,6 +100,7 @@ class RelationType(_Strict):
     template: str | None = Field(
         None, description="readable fact, e.g. '{subject} works at {object}'"
     )
+    categories: list[str] = Field(default_factory=list, description="categories of its facts")
 
 
 class Ontology(_Strict):
@@ -98,6 +109,7 @@ class Ontology(_Strict):
     entity_types: list[EntityType]
     relation_types: list[RelationType]
     derived_relations: list[DerivedRelation] = Field(default_factory=list)
+    categories: list[Category] = Field(default_factory=list, description="the default taxonomy")
 
     @model_validator(mode="after")
     def _check_names(self) -> Ontology:
@@ -115,6 +127,14 @@ class Ontology(_Strict):
             for other in [r.inverse, r.negation, *r.contradicts]:
                 if other is not None and other not in rel_names:
                     raise ValueError(f"relation type {r.name}: unknown relation {other!r}")
+        category_names = {c.name for c in self.categories}
+        if len(category_names) != len(self.categories):
+            raise ValueError("categories: every name must be distinct")
+        typed: list[EntityType | RelationType] = [*self.entity_types, *self.relation_types]
+        for kind in typed:
+            for c in kind.categories:
+                if c not in category_names:
+                    raise ValueError(f"type {kind.name}: unknown category {c!r}")
         for d in self.derived_relations:
             if not RELATION_NAME.match(d.name):
                 raise ValueError(f"derived relation {d.name!r}: must match {RELATION_NAME.pattern}")
@@ -130,6 +150,16 @@ class Ontology(_Strict):
             if r.name == type_name:
                 return r
         return RelationType(name=type_name)
+
+    def taxonomy(self) -> dict[str, str]:
+        """The default taxonomy: category name -> description."""
+        return {c.name: c.description for c in self.categories}
+
+    def categories_of(self, rel: RelationType, object_type: str | None) -> list[str]:
+        """The categories the ontology maps a fact to: its relation type's, then those of
+        its object's entity type (when declared)."""
+        entity = next((e.categories for e in self.entity_types if e.name == object_type), [])
+        return [*rel.categories, *entity]
 
     def entity_label(self, name: str | None) -> str:
         """A label for an entity type: declared, or open-world after the strict check."""
@@ -168,14 +198,20 @@ def _read_yaml(file: Path) -> Any:
 def _extend(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """The default ontology plus `extra`'s types; an entry with a default's name replaces it."""
     merged: dict[str, Any] = {}
-    for key in ("entity_types", "relation_types", "derived_relations"):
+    for key in ("entity_types", "relation_types", "derived_relations", "categories"):
         entries = {e["name"]: e for e in base.get(key, []) if isinstance(e, dict)}
         for entry in extra.get(key, []) or []:
             if not isinstance(entry, dict) or "name" not in entry:
                 raise ConfigError(f"ontology {key}: every entry needs a name, got {entry!r}")
             entries[entry["name"]] = entry
         merged[key] = list(entries.values())
-    unknown = set(extra) - {"extends", "entity_types", "relation_types", "derived_relations"}
+    unknown = set(extra) - {
+        "extends",
+        "entity_types",
+        "relation_types",
+        "derived_relations",
+        "categories",
+    }
     if unknown:
         raise ConfigError(f"ontology: unknown keys {sorted(unknown)}")
     return merged

@@ -38,6 +38,7 @@ def fact(row: dict[str, Any]) -> dict[str, Any]:
         "expiration_date": from_store(r.get("expiration_date")),
         "immutable": bool(r.get("immutable")),
         "feedback": r.get("feedback"),
+        "categories": list(r.get("categories") or []),
         "source_id": source["id"],
         "target_id": target["id"],
     }

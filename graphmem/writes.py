@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .categories import chosen, taxonomy
 from .checks import BATCH_MAX
 from .context import Context
 from .effects import Steps, TxSteps, compute, run, write
@@ -42,10 +43,13 @@ def add(
     metadata: dict[str, Any] | None = None,
     infer: bool = True,
     timestamp: Any = None,
+    custom_categories: dict[str, str] | None = None,
 ) -> Steps[dict[str, Any]]:
     """Store messages as episodes and, with `infer=True` (the default), the facts the
     extractor finds in them, all in one transaction. Returns the fact events (ADD, UPDATE,
     DELETE, NOOP) in `results`, or the stored episodes when `infer=False`.
+    `custom_categories` ({name: description}) replaces the category taxonomy for this call's
+    facts (`graphmem.categories`).
 
     When the LLM extractor cannot be reached through its retries (`LLMUnavailableError`),
     the messages are still stored, marked as waiting for extraction, and the result has
@@ -58,11 +62,14 @@ def add(
     said_at = to_iso(timestamp, "timestamp")
     occurred = said_at or now
     speaker = speaker_of(scope, msgs)
+    own = None if custom_categories is None else taxonomy(custom_categories)
     facts: list[Fact] = []
     waiting: str | None = None
     if infer:
         try:
-            facts = yield from extract_facts(ctx, scope, msgs, speaker, occurred, meta)
+            facts = yield from extract_facts(
+                ctx, scope, msgs, speaker, occurred, meta, categories=own
+            )
         except LLMUnavailableError as exc:  # store the messages; reprocess extracts them
             waiting = str(exc)
     vectors, hints = yield from embed_and_resolve(ctx, scope, facts, [m.content for m in msgs])
@@ -124,6 +131,7 @@ def add_relation(
         confidence=confidence,
         expiration_date=expiration_date,
         immutable=immutable,
+        taxonomy=ctx.taxonomy,
     )
     if source is not None and (not isinstance(source, str) or not source.strip()):
         raise ValidationError("source must be a non-empty string (an episode id or text)")
@@ -230,7 +238,10 @@ def _updated_fact(
         confidence=current["confidence"],
         expiration_date=current["expiration_date"],
         immutable=current["immutable"],
+        taxonomy=ctx.taxonomy,
     )
+    if fact.rel.name == current["relationship"] and current["categories"]:
+        fact.categories = tuple(current["categories"])  # an update keeps them
     if "fact" in data:
         if not isinstance(data["fact"], str) or not data["fact"].strip():
             raise ValidationError("fact must be a non-empty string")
@@ -365,11 +376,17 @@ def speaker_of(scope: Scope, msgs: list[Message]) -> str:
 
 
 def extracted_facts(
-    ctx: Context, extraction: Extraction, meta: str | None, rejected: list[Rejected]
+    ctx: Context,
+    extraction: Extraction,
+    meta: str | None,
+    rejected: list[Rejected],
+    categories: dict[str, str] | None = None,
 ) -> list[Fact]:
     """The candidate facts of one `add` call's extraction, validated, changes folded, less
-    those stating a (relation, object) the owner marked wrong (`graphmem.feedback`)."""
+    those stating a (relation, object) the owner marked wrong (`graphmem.feedback`); each
+    with its categories in the call's taxonomy (`categories`, else the default one)."""
     wrong = {(r.relationship, r.object_key) for r in rejected}
+    own = ctx.taxonomy if categories is None else categories
     facts = fold_changes(
         [
             prepare(
@@ -385,6 +402,8 @@ def extracted_facts(
                 confidence=r.confidence,
                 negated=r.negated or r.event == "DELETE",
                 replaces=r.memory_id,
+                categories=chosen(r.categories, own),
+                taxonomy=own,
             )
             for r in extraction.relations
             if r.event != "NONE"
@@ -402,17 +421,21 @@ def extract_facts(
     meta: str | None,
     *,
     as_of: str | None = None,
+    categories: dict[str, str] | None = None,
 ) -> Steps[list[Fact]]:
     """The candidate facts of one `add` call's messages: the LLM extractor is shown the
-    scope's facts about what they mention (those true at `as_of`, else the current ones) and
-    what the owner marked wrong (`graphmem.feedback`), which no extractor's facts keep."""
+    scope's facts about what they mention (those true at `as_of`, else the current ones),
+    what the owner marked wrong (`graphmem.feedback`), which no extractor's facts keep, and
+    the call's own category taxonomy, if it has one."""
     existing = None
     if ctx.config.extractor == "llm":
         current = yield from current_facts(ctx, scope, as_of=as_of)
         existing = facts_about(current, msgs, speaker)
     wrong = yield from rejected(scope)
-    extraction = yield from compute(ctx.extract, msgs, speaker, occurred_at, existing, wrong)
-    return extracted_facts(ctx, extraction, meta, wrong)
+    extraction = yield from compute(
+        ctx.extract, msgs, speaker, occurred_at, existing, wrong, categories
+    )
+    return extracted_facts(ctx, extraction, meta, wrong, categories)
 
 
 def current_facts(

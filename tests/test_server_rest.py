@@ -231,6 +231,19 @@ def test_add_with_mem0_payload_extracts_facts(http: httpx.Client) -> None:
     assert stored.json()["results"][0]["event"] == "ADD"
 
 
+def test_add_takes_custom_categories_and_filters_select_by_them(http: httpx.Client) -> None:
+    user = f"u-{uuid.uuid4().hex[:8]}"
+    body = {"messages": "I work at Acme. I love chess.", "user_id": user}
+    mine = {"work": "jobs", "misc": "the rest"}
+    added = http.post("/memories", json={**body, "custom_categories": mine}).json()["results"]
+    assert sorted(e["categories"] for e in added) == [["misc"], ["work"]]
+    work = {"filters": json.dumps({"categories": "work"}), "user_id": user}
+    listed = http.get("/memories", params=work).json()["results"]
+    assert [f["memory"] for f in listed] == [f"{user} works at Acme"]
+    bad = http.post("/memories", json={**body, "custom_categories": {"": "x"}})
+    assert bad.status_code == 400 and bad.json()["error"] == "ValidationError"
+
+
 def test_memory_routes_round_trip(http: httpx.Client) -> None:
     user = f"u-{uuid.uuid4().hex[:8]}"
     mid = relate(http, user, "Pia", "LIVES_IN", "Porto", valid_from="2020-01-01")

@@ -38,6 +38,7 @@ def make_extractor(config: MemoryConfig, ontology: Ontology) -> Extractor:
             prompt_path=llm.prompt_path,
             include=llm.include,
             exclude=llm.exclude,
+            categories=config.categories,
             temperature=llm.temperature,
             timeout=llm.timeout,
             retry=RetryPolicy(

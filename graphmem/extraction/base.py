@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -19,7 +19,8 @@ class Extractor(Protocol):
     LLM extractor shows the model so it can decide ADD/UPDATE/DELETE in the same call;
     `rejected` are the (relation, object) pairs the owner marked wrong
     (`graphmem.feedback.Rejected`), which the caller drops from any extraction and the LLM
-    extractor also tells the model about.
+    extractor also tells the model about. `categories` is the call's own category taxonomy
+    (`graphmem.categories`; None: the default one), for extractors that assign categories.
     """
 
     def extract(
@@ -30,6 +31,7 @@ class Extractor(Protocol):
         occurred_at: str,
         existing: list[dict[str, Any]] | None = None,
         rejected: Sequence[Any] = (),
+        categories: Mapping[str, str] | None = None,
     ) -> Extraction: ...
 
 

@@ -18,7 +18,7 @@ import os
 import random
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -83,6 +83,7 @@ class LLMExtractor:
         prompt_path: str | Path | None = None,
         include: str | None = None,
         exclude: str | None = None,
+        categories: Mapping[str, str] | None = None,
         temperature: float = 0.0,
         timeout: float = 60.0,
         retry: RetryPolicy | None = None,
@@ -93,6 +94,7 @@ class LLMExtractor:
         self.retry = retry or RetryPolicy()
         self.include = include
         self.exclude = exclude
+        self.categories = dict(categories or ontology.taxonomy())
         self.temperature = temperature
         if prompt_path is not None:
             try:
@@ -123,8 +125,10 @@ class LLMExtractor:
         occurred_at: str,
         existing: list[dict[str, Any]] | None = None,
         rejected: Sequence[Any] = (),
+        categories: Mapping[str, str] | None = None,
     ) -> Extraction:
-        """Entities and relations of `messages`, each relation with the model's event.
+        """Entities and relations of `messages`, each relation with the model's event and
+        categories (from `categories`, else the extractor's taxonomy).
 
         `existing` are mem0-shaped fact dicts (``id``, ``memory``, ``relationship``,
         ``valid_from``, ...); a returned ``memory_id`` is always one of their ids.
@@ -137,7 +141,12 @@ class LLMExtractor:
         facts = [f for f in existing or [] if f.get("id")]
         known_ids = {str(f["id"]) for f in facts}
         chat = self.build_messages(
-            messages, speaker=speaker, occurred_at=occurred_at, existing=facts, rejected=rejected
+            messages,
+            speaker=speaker,
+            occurred_at=occurred_at,
+            existing=facts,
+            rejected=rejected,
+            categories=categories,
         )
         reply = self._complete(chat)
         try:
@@ -166,8 +175,10 @@ class LLMExtractor:
         occurred_at: str,
         existing: list[dict[str, Any]] | None = None,
         rejected: Sequence[Any] = (),
+        categories: Mapping[str, str] | None = None,
     ) -> list[ChatCompletionMessageParam]:
         """The system and user turns of the extraction request (no call is made)."""
+        taxonomy = self.categories if categories is None else categories
         system = Template(self._system).safe_substitute(
             speaker=_one_line(speaker),
             occurred_at=_one_line(occurred_at),
@@ -178,6 +189,10 @@ class LLMExtractor:
             relation_types="\n".join(_relation_line(r) for r in self.ontology.relation_types),
             include=_one_line(self.include or "") or _NONE,
             exclude=_one_line(self.exclude or "") or _NONE,
+            categories="\n".join(
+                _one_line(f"- {name}: {text}" if text else f"- {name}")
+                for name, text in taxonomy.items()
+            ),
         )
         lines = [
             json.dumps(

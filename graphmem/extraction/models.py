@@ -42,6 +42,9 @@ class ExtractedRelation(BaseModel):
     evidence: str | None = Field(None, description="the sentence the fact was read from")
     event: Literal["ADD", "UPDATE", "DELETE", "NONE"] | None = None
     memory_id: str | None = Field(None, description="the existing fact an UPDATE/DELETE targets")
+    categories: list[str] = Field(
+        default_factory=list, max_length=20, description="the LLM's categories for the fact"
+    )
 
 
 class Extraction(BaseModel):

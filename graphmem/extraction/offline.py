@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -151,9 +151,11 @@ class OfflineExtractor:
         occurred_at: str,
         existing: list[dict[str, Any]] | None = None,
         rejected: Sequence[Any] = (),
+        categories: Mapping[str, str] | None = None,
     ) -> Extraction:
         """Extract from the user's messages (assistant turns are context, not facts).
-        `existing` and `rejected` are not used: the caller drops rejected facts."""
+        `existing`, `rejected` and `categories` are not used: the caller drops rejected
+        facts and assigns categories from the ontology."""
         texts = [m.content for m in messages if m.role == "user"]
         speakers = [m.name or speaker for m in messages if m.role == "user"]
         return _merge(self._run(texts, speakers, occurred_at))

@@ -84,6 +84,9 @@ class MemoryCreate(Scoped):
     metadata: dict[str, Any] | None = None
     infer: bool | None = Field(None, description="false: store the messages only")
     timestamp: Time | None = None
+    custom_categories: dict[str, str] | None = Field(
+        None, description="this call's category taxonomy {name: description}"
+    )
 
 
 class RelationCreate(Scoped):
