@@ -162,7 +162,7 @@ def _fact(f: dict[str, Any]) -> dict[str, Any]:
     """A fact as a model needs it (the library's full record has internal ids too)."""
     keys = ("id", "memory", "source", "relationship", "target", "status", "version")
     times = ("valid_from", "valid_to", "recorded_at")
-    return {k: f.get(k) for k in (*keys, *times, "episode_ids", "metadata")}
+    return {k: f.get(k) for k in (*keys, *times, "episode_ids", "metadata", "categories")}
 
 
 def _event(e: dict[str, Any]) -> dict[str, Any]:
@@ -230,11 +230,15 @@ def _get_memories(args: dict[str, Any], ctx: ToolContext) -> Calls[dict[str, Any
     page = _int(args, "page", 1, 1, 1_000_000)
     page_size = _int(args, "page_size", 20, 1, 100)
     relationship = _optional_text(args, "relationship")
-    filters = None if relationship is None else {"relationship": relation_type_name(relationship)}
+    category = _optional_text(args, "category")
+    selected = {
+        **({} if relationship is None else {"relationship": relation_type_name(relationship)}),
+        **({} if category is None else {"categories": category}),
+    }
     found = yield ask(
         "get_all",
         **ctx.ids,
-        filters=filters,
+        filters=selected or None,
         page=page,
         page_size=page_size,
         as_of=_optional_text(args, "as_of"),
@@ -420,8 +424,8 @@ TOOLS: dict[str, ToolSpec] = {
             "get_memories",
             "List memories",
             "List the current facts in memory, newest first, one page at a time. Use it to "
-            "review everything known (or every fact of one relationship), not to answer a "
-            "question: search_memory does that. With as_of: what was true at that time.",
+            "review everything known (or every fact of one relationship or category), not to "
+            "answer a question: search_memory does that. With as_of: what was true at that time.",
             _schema(
                 {
                     "page": {"type": "integer", "minimum": 1, "description": "page (default 1)"},
@@ -435,6 +439,11 @@ TOOLS: dict[str, ToolSpec] = {
                         "type": "string",
                         "minLength": 1,
                         "description": "only facts of this relationship, e.g. WORKS_AT, LIVES_IN",
+                    },
+                    "category": {
+                        "type": "string",
+                        "minLength": 1,
+                        "description": "only facts of this category, e.g. work, family, food",
                     },
                     "as_of": {
                         "type": "string",

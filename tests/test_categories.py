@@ -1,6 +1,7 @@
 """Categories: the ontology's default taxonomy, a taxonomy of the config or of one `add`, the
 LLM's own categories (in its one call), stored as data, selected by `filters` in `get_all` and
-`search`. REST's `custom_categories` is in test_server_rest.py."""
+`search`. REST's `custom_categories` is in test_server_rest.py, MCP's `get_memories` category
+in test_server_mcp.py, the CLI's `add --categories` in test_cli.py."""
 
 from __future__ import annotations
 

@@ -68,6 +68,11 @@ def test_cli_add_episode_and_errors(cli, user: str) -> None:
     out = cli("--json", "add", "I like tea", "--user", user, "--metadata", '{"k": 1}')
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["results"][0]["event"] == "ADD"
+    mine = '{"drinks": "what someone drinks", "misc": "the rest"}'
+    out = cli("--json", "add", "I like coffee", "--user", user, "--categories", mine)
+    assert json.loads(out.stdout)["results"][0]["categories"] == ["misc"]
+    bad = cli("add", "I like soda", "--user", user, "--categories", '{"": 1}')
+    assert bad.returncode == 2 and "custom_categories" in bad.stderr
     missing_scope = cli("add", "hello")
     assert missing_scope.returncode == 2 and "user_id" in missing_scope.stderr
     bad = cli("relate", "A", "X]->(b) DELETE b //", "B", "--user", user)

@@ -241,6 +241,10 @@ def test_scopes_never_mix(multi: Session, bound: Session, facts: dict[str, Any])
 
     # the server bound to Ida: Bob's memories do not exist for it, and it cannot name Bob
     assert {m["id"] for m in bound.ok("get_memories", {})["memories"]} == ida_ids
+    work = bound.ok("get_memories", {"category": "work"})["memories"]
+    assert [(m["source"], m["relationship"], m["categories"]) for m in work] == [
+        (IDA, "WORKS_AT", ["work"])
+    ]
     assert bound.ok("get_memory", {"memory_id": next(iter(ida_ids))})["memory"]["source"] == IDA
     found = bound.ok("search_memory", {"query": "Where does Bob live? Rome"})
     assert found["memories"] and all("Rome" not in m["memory"] for m in found["memories"])

@@ -29,6 +29,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--no-infer", action="store_true", help="store the message only")
     p.add_argument("--metadata", help="JSON object")
     p.add_argument("--timestamp", help="ISO 8601 time of the message")
+    p.add_argument("--categories", help='this call\'s taxonomy: JSON {"name": "description"}')
     add_scope(p)
 
     p = sub.add_parser("extract", help="print the entities and relations in a text (no store)")
@@ -126,6 +127,7 @@ def dispatch(m: Memory | MemoryClient, args: argparse.Namespace) -> Any:
             metadata=_json_arg(args.metadata, "metadata"),
             timestamp=args.timestamp,
             infer=not args.no_infer,
+            custom_categories=_json_arg(args.categories, "categories"),
         )
     if cmd == "relate":
         return m.add_relation(
