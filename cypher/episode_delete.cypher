@@ -1,5 +1,6 @@
-// Deletes one episode of an owner (and its MENTIONS links); entities and facts stay.
-// params: id, owner
-MATCH (e:Episode {id: $id, owner: $owner})
+// Deletes episodes of an owner (and their MENTIONS links); entities and facts stay.
+// params: ids, owner
+UNWIND $ids AS id
+MATCH (e:Episode {id: id, owner: $owner})
 DETACH DELETE e
 RETURN count(*) AS deleted

@@ -49,6 +49,7 @@ from .messages import Message, metadata_json, normalize_messages
 from .resolve import known_names, name_key, resolve_steps
 from .scope import Scope
 from .times import to_iso
+from .webhooks.outbox import notify_all
 from .writes import (
     add_result,
     apply_facts,
@@ -148,6 +149,9 @@ def add_many(
         at[0] = None
         yield from link_episodes(
             [(call.ids, mentioned_ids(found)) for call, found in zip(calls, events, strict=True)]
+        )
+        yield from notify_all(
+            [(call.scope, found, call.now) for call, found in zip(calls, events, strict=True)]
         )
         return events
 

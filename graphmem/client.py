@@ -287,6 +287,18 @@ class _Api(Generic[R]):
         body = _data(feedback=feedback, reason=reason, by=by)
         return self._memory("POST", memory_id, ids, tail="/feedback", body=body)
 
+    def forget_document(
+        self,
+        document_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> R:
+        """`Memory.forget_document`: what a document's episodes alone taught, retracted."""
+        params = _data(user_id=user_id, agent_id=agent_id, run_id=run_id)
+        return self._send(Call("DELETE", f"/documents/{_segment(document_id)}", params))
+
     def delete_all(
         self,
         *,
@@ -420,6 +432,70 @@ class _Api(Generic[R]):
             include_embeddings=include_embeddings,
         )
         return self._send(Call("POST", "/export", body=body))
+
+    def create_webhook(
+        self,
+        url: str,
+        event_types: list[str] | None = None,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        name: str | None = None,
+        secret: str | None = None,
+    ) -> R:
+        """`Memory.create_webhook`: the webhook, with its signing secret."""
+        body = _data(
+            url=url,
+            event_types=event_types,
+            user_id=user_id,
+            agent_id=agent_id,
+            run_id=run_id,
+            name=name,
+            secret=secret,
+        )
+        return self._send(Call("POST", "/webhooks", body=body))
+
+    def get_webhooks(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> R:
+        """`Memory.get_webhooks`: the scope's webhooks."""
+        params = _data(user_id=user_id, agent_id=agent_id, run_id=run_id)
+        return self._send(Call("GET", "/webhooks", params=params))
+
+    def update_webhook(
+        self,
+        webhook_id: str,
+        *,
+        url: str | None = None,
+        event_types: list[str] | None = None,
+        name: str | None = None,
+        active: bool | None = None,
+        secret: str | None = None,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> R:
+        """`Memory.update_webhook`: change what is given."""
+        params = _data(user_id=user_id, agent_id=agent_id, run_id=run_id)
+        body = _data(url=url, event_types=event_types, name=name, active=active, secret=secret)
+        return self._send(Call("PUT", f"/webhooks/{_segment(webhook_id)}", params, body))
+
+    def delete_webhook(
+        self,
+        webhook_id: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+    ) -> R:
+        """`Memory.delete_webhook`, with the deliveries queued for it."""
+        params = _data(user_id=user_id, agent_id=agent_id, run_id=run_id)
+        return self._send(Call("DELETE", f"/webhooks/{_segment(webhook_id)}", params))
 
     def health(self) -> R:
         """The server's /health answer: status, version, store kind, pid."""

@@ -75,6 +75,7 @@ class LLMConfig(Strict):
         0.5, ge=0, description="seconds before the first retry, doubling (with jitter) each time"
     )
     backoff_max: float = Field(20.0, ge=0, description="the longest wait between two attempts")
+    vision: bool = Field(False, description="the model takes images (add's image parts go to it)")
     reprocess_interval: float = Field(
         60.0,
         ge=0,
@@ -98,6 +99,35 @@ class ServerConfig(Strict):
     max_body_bytes: int = Field(1_048_576, ge=1024, le=1_073_741_824)
 
 
+class DocumentsConfig(Strict):
+    """Documents and images given to `add` as content parts (graphmem/documents/)."""
+
+    fetch_urls: bool = Field(
+        False, description="fetch http(s) URLs of parts (off: only data: URIs are taken)"
+    )
+    max_bytes: int = Field(
+        10_485_760, ge=1024, le=1_073_741_824, description="bytes of one part at most"
+    )
+    max_pages: int = Field(500, ge=1, le=100_000, description="pages of one PDF at most")
+    timeout: float = Field(30.0, gt=0, le=600, description="seconds one fetch may take")
+
+
+class WebhookConfig(Strict):
+    """How `graphmem serve` delivers webhook events (graphmem/webhooks/)."""
+
+    poll_interval: float = Field(
+        0.5, gt=0, le=3600, description="seconds between two looks at the outbox"
+    )
+    timeout: float = Field(10.0, gt=0, le=300, description="seconds one POST may take")
+    retry_base: float = Field(
+        1.0, gt=0, description="seconds before the first retry of a receiver that failed"
+    )
+    retry_max: float = Field(300.0, gt=0, description="the longest wait between two retries")
+    give_up_after: float = Field(
+        86400.0, gt=0, description="seconds after which a delivery still failing is dropped"
+    )
+
+
 class MemoryConfig(Strict):
     """Everything a `Memory` needs; every field has a working default."""
 
@@ -109,6 +139,8 @@ class MemoryConfig(Strict):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     ontology: Path | None = Field(None, description="ontology YAML; None = the bundled default")
     server: ServerConfig = Field(default_factory=ServerConfig)
+    webhooks: WebhookConfig = Field(default_factory=WebhookConfig)
+    documents: DocumentsConfig = Field(default_factory=DocumentsConfig)
     categories: dict[str, str] | None = Field(
         None, description="category taxonomy {name: description}; None = the ontology's"
     )

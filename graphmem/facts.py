@@ -98,6 +98,7 @@ class Fact:
     text: str
     vectors: tuple[list[float], list[float], list[float]] = field(default=([], [], []))
     categories: tuple[str, ...] = ()
+    evidence: str | None = None  # the sentence it was read from, when the extractor says
 
 
 def prepare(
@@ -118,6 +119,7 @@ def prepare(
     replaces: str | None = None,
     categories: Sequence[str] = (),
     taxonomy: Mapping[str, str] | None = None,
+    evidence: str | None = None,
 ) -> Fact:
     """Validate a candidate fact completely, before anything is written. Its categories are
     `categories` when given, else assigned in `taxonomy` (the ontology's when None) by
@@ -155,6 +157,7 @@ def prepare(
             ontology.categories_of(rel, o_label),
             ontology.taxonomy() if taxonomy is None else taxonomy,
         ),
+        evidence=evidence,
     )
 
 

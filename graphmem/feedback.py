@@ -33,6 +33,7 @@ from .reads import versions
 from .resolve import name_key
 from .scope import Scope
 from .times import now_iso
+from .webhooks.outbox import notify
 
 KINDS = ("POSITIVE", "NEGATIVE", "VERY_NEGATIVE")
 WRONG_TIMES = 2  # wrong marks on one (relation, object) before extraction leaves it out
@@ -68,7 +69,7 @@ def feedback(
         state = f"is {chain[-1]['status']}: no current version" if chain else "does not exist"
         raise NotFoundError(f"memory {memory_id!r} {state}")
     version = current[-1]
-    scope = Scope.of(version["user_id"], version["agent_id"], version["run_id"])
+    scope = Scope.of_record(version)
     now = now_iso()
     record = {
         "id": str(uuid.uuid4()),
@@ -90,14 +91,17 @@ def feedback(
         )
         if kind == "POSITIVE":
             yield from clear_marks(scope, version["relationship"], version["target"], now)
-        if kind != "VERY_NEGATIVE":
-            return []
-        yield from run(
-            "fact_retract", subject_id=version["source_id"], id=record["version_id"], now=now
-        )
-        retracted = {**version, "event": "DELETE", "status": "retracted", "expired_at": now}
-        restored = yield from restore(chain, version, set(), now)
-        return [retracted, *([restored] if restored else [])]
+        events = []
+        if kind == "VERY_NEGATIVE":
+            yield from run(
+                "fact_retract", subject_id=version["source_id"], id=record["version_id"], now=now
+            )
+            retracted = {**version, "event": "DELETE", "status": "retracted", "expired_at": now}
+            restored = yield from restore(chain, version, set(), now)
+            events = [retracted, *([restored] if restored else [])]
+        judged = {**version, "event": "FEEDBACK", "feedback": kind, "reason": reason}
+        yield from notify(scope, [judged, *events], now)
+        return events
 
     events = yield from write(work)
     shown = {k: v for k, v in record.items() if k != "wrong"}

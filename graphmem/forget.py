@@ -1,12 +1,15 @@
-"""Delete what one source taught: `forget_episode`.
+"""Delete what one source taught: `forget_episode`, and `forget_document` (every episode of
+a document `add` stored).
 
-A fact whose only source is the episode is retracted (kept in history with status
-`retracted`, true in no read), and the version it had superseded becomes current again; a
-fact that other episodes also taught just loses this source. The episode itself is deleted.
+A fact whose only sources are the forgotten episodes is retracted (kept in history with
+status `retracted`, true in no read), and the version it had superseded becomes current
+again; a fact that other episodes also taught just loses these sources. The episodes
+themselves are deleted.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -17,6 +20,7 @@ from .errors import NotFoundError, ValidationError
 from .reads import versions
 from .scope import Scope
 from .times import now_iso
+from .webhooks.outbox import notify
 
 
 def forget_episode(
@@ -30,29 +34,56 @@ def forget_episode(
     """Retract what the episode alone taught, restore what that had replaced, and delete the
     episode. Returns the events: DELETE (retracted) and UPDATE (restored)."""
     scope = Scope.of(user_id, agent_id, run_id)
-    if not isinstance(episode_id, str) or not episode_id:
-        raise ValidationError("episode_id must be a non-empty string")
-    now = now_iso()
-    chains: dict[str, list[dict[str, Any]]] = {}
-
+    _check_id("episode_id", episode_id)
     if not (yield from read("episode_find", id=episode_id, owner=scope.owner)):
         raise NotFoundError(f"no episode {episode_id!r} in {scope.owner}'s memory")
-    rows = yield from read("fact_by_episode", episode_id=episode_id, owner=scope.owner)
-    taught = [records.fact(r) for r in rows]
-    for memory_id in {f["id"] for f in taught if f["episode_ids"] == [episode_id]}:
-        chains[memory_id] = yield from versions(memory_id)
+    events = yield from _forget(scope, [episode_id])
+    return {"message": f"Forgot episode {episode_id}", "results": events}
 
-    retracting = {f["version_id"] for f in taught if f["episode_ids"] == [episode_id]}
+
+def forget_document(
+    ctx: Context,
+    document_id: str,
+    *,
+    user_id: str | None = None,
+    agent_id: str | None = None,
+    run_id: str | None = None,
+) -> Steps[dict[str, Any]]:
+    """`forget_episode` for every episode of a document `add` stored (its pages or
+    sections, graphmem.documents), in one transaction: what they alone taught is retracted.
+    Returns the events and the forgotten episodes' ids, in the document's order."""
+    scope = Scope.of(user_id, agent_id, run_id)
+    _check_id("document_id", document_id)
+    rows = yield from read("episode_document", owner=scope.owner, document_id=document_id)
+    if not rows:
+        raise NotFoundError(f"no document {document_id!r} in {scope.owner}'s memory")
+    ids = [row["id"] for row in sorted(rows, key=_place)]
+    events = yield from _forget(scope, ids)
+    message = f"Forgot document {document_id} ({len(ids)} episodes)"
+    return {"message": message, "results": events, "episodes": ids}
+
+
+def _forget(scope: Scope, episode_ids: list[str]) -> Steps[list[dict[str, Any]]]:
+    """Forget the episodes (the owner's, all existing) in one write transaction."""
+    now = now_iso()
+    gone = set(episode_ids)
+    rows = yield from read("fact_by_episodes", episode_ids=episode_ids, owner=scope.owner)
+    taught = [records.fact(r) for r in rows]
+    alone = [f for f in taught if set(f["episode_ids"]) <= gone]
+    chains = {}
+    for memory_id in {f["id"] for f in alone}:
+        chains[memory_id] = yield from versions(memory_id)
+    retracting = {f["version_id"] for f in alone}
 
     def work() -> TxSteps[list[dict[str, Any]]]:
         events: list[dict[str, Any]] = []
         for fact in taught:
-            if fact["episode_ids"] != [episode_id]:
+            if fact["version_id"] not in retracting:
                 yield from run(
                     "fact_drop_provenance",
                     subject_id=fact["source_id"],
                     id=fact["version_id"],
-                    episode_id=episode_id,
+                    episode_ids=sorted(gone & set(fact["episode_ids"])),
                 )
                 continue
             yield from run(
@@ -64,11 +95,23 @@ def forget_episode(
             restored = yield from restore(chains[fact["id"]], fact, retracting, now)
             if restored is not None:
                 events.append(restored)
-        yield from run("episode_delete", id=episode_id, owner=scope.owner)
+        yield from run("episode_delete", ids=episode_ids, owner=scope.owner)
+        yield from notify(scope, events, now)
         return events
 
-    events = yield from write(work)
-    return {"message": f"Forgot episode {episode_id}", "results": events}
+    events: list[dict[str, Any]] = yield from write(work)
+    return events
+
+
+def _place(row: dict[str, Any]) -> int:
+    """An episode's place in its document (its metadata's document part)."""
+    document = json.loads(row["metadata"] or "{}").get("document") or {}
+    return int(document.get("part") or 0)
+
+
+def _check_id(name: str, value: Any) -> None:
+    if not isinstance(value, str) or not value:
+        raise ValidationError(f"{name} must be a non-empty string")
 
 
 def restore(

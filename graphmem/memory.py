@@ -33,6 +33,7 @@ from .store.async_store import AsyncGraphStore
 from .store.drivers import run_async, run_sync
 from .store.embedded import Spawn
 from .store.graph_store import GraphStore
+from .webhooks import registry as webhooks
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -133,6 +134,7 @@ class Memory(_Base):
     history = _sync(reads.history)
     changes = _sync(reads.changes)
     forget_episode = _sync(forget.forget_episode)
+    forget_document = _sync(forget.forget_document)
     feedback = _sync(_feedback.feedback)
     merge_entities = _sync(merge.merge_entities)
     search = _sync(retrieval.search)
@@ -142,6 +144,11 @@ class Memory(_Base):
     reprocess = _sync(_reprocess.reprocess)
     export = _sync(transfer.export)
     import_ = _sync(transfer.import_)
+    create_webhook = _sync(webhooks.create_webhook)
+    get_webhooks = _sync(webhooks.get_webhooks)
+    get_webhook = _sync(webhooks.get_webhook)
+    update_webhook = _sync(webhooks.update_webhook)
+    delete_webhook = _sync(webhooks.delete_webhook)
 
     def run(self, steps: Steps[T]) -> T:
         """Run an operation's steps (e.g. ``writes.add(m.context, ...)``) on this store."""
@@ -180,6 +187,7 @@ class AsyncMemory(_Base):
     history = _async(reads.history)
     changes = _async(reads.changes)
     forget_episode = _async(forget.forget_episode)
+    forget_document = _async(forget.forget_document)
     feedback = _async(_feedback.feedback)
     merge_entities = _async(merge.merge_entities)
     search = _async(retrieval.search)
@@ -189,6 +197,11 @@ class AsyncMemory(_Base):
     reprocess = _async(_reprocess.reprocess)
     export = _async(transfer.export)
     import_ = _async(transfer.import_)
+    create_webhook = _async(webhooks.create_webhook)
+    get_webhooks = _async(webhooks.get_webhooks)
+    get_webhook = _async(webhooks.get_webhook)
+    update_webhook = _async(webhooks.update_webhook)
+    delete_webhook = _async(webhooks.delete_webhook)
 
     async def run(self, steps: Steps[T]) -> T:
         """Run an operation's steps on this store (see `Memory.run`)."""

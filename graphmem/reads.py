@@ -101,7 +101,7 @@ def history(ctx: Context, memory_id: str, *, sources: bool = False) -> Steps[lis
         raise NotFoundError(f"no memory with id {memory_id!r}")
     events = records.history(found)
     if sources:
-        owner = Scope.of(found[0]["user_id"], found[0]["agent_id"], found[0]["run_id"])
+        owner = Scope.of_record(found[0])
         taught = [{"episode_ids": v["episode_ids"]} for v in found]
         yield from cite(owner, taught)
         # one ADD or UPDATE per version, in order (records.history), then maybe a DELETE

@@ -32,6 +32,7 @@ from .errors import GraphmemError, LLMUnavailableError
 from .messages import Message
 from .scope import Scope
 from .times import from_store, now_iso
+from .webhooks.outbox import notify
 from .writes import (
     apply_facts,
     embed_and_resolve,
@@ -79,7 +80,7 @@ def reprocess(
         except _Taken:
             continue
         except GraphmemError as exc:
-            yield from _still_waiting(_scope(call[0]), ids, str(exc))
+            yield from _still_waiting(Scope.of_record(call[0]), ids, str(exc))
             errors.append({"episodes": ids, "error": str(exc)})
             stopped = isinstance(exc, LLMUnavailableError)
             continue
@@ -103,10 +104,6 @@ def _calls(episodes: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield sorted(group, key=lambda e: e["part"])
 
 
-def _scope(episode: dict[str, Any]) -> Scope:
-    return Scope.of(episode["user_id"], episode["agent_id"], episode["run_id"])
-
-
 def _still_waiting(scope: Scope, ids: list[str], error: str) -> Steps[None]:
     """Keep a call's episodes waiting, with the error of this attempt."""
     now = now_iso()
@@ -116,7 +113,7 @@ def _still_waiting(scope: Scope, ids: list[str], error: str) -> Steps[None]:
 def _extract_call(ctx: Context, call: list[dict[str, Any]]) -> Steps[list[dict[str, Any]]]:
     """What `add` would have done with the call's messages (see the module docstring)."""
     first = call[0]
-    scope = _scope(first)
+    scope = Scope.of_record(first)
     ids = [e["id"] for e in call]
     msgs = [Message(role=e["role"], content=e["content"], name=e["name"]) for e in call]
     said_at = from_store(first["occurred_at"])
@@ -133,6 +130,7 @@ def _extract_call(ctx: Context, call: list[dict[str, Any]]) -> Steps[list[dict[s
             raise _Taken
         events = yield from apply_facts(ctx, scope, facts, ids, said_at, now, hints)
         yield from link_episodes([(ids, mentioned_ids(events))])
+        yield from notify(scope, events, now)
         return events
 
     events: list[dict[str, Any]] = yield from write(work)

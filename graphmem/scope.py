@@ -10,6 +10,7 @@ within that namespace: ``Scope(user_id="a", run_id="r1")`` sees only run r1 of u
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -53,6 +54,11 @@ class Scope(BaseModel):
                 "one of user_id, agent_id or run_id is required, e.g. m.add(..., user_id='alice')"
             )
         return cls(**ids)
+
+    @classmethod
+    def of_record(cls, record: Mapping[str, Any]) -> Scope:
+        """The scope of a stored record (a fact, an episode, a webhook): its scope ids."""
+        return cls.of(record.get("user_id"), record.get("agent_id"), record.get("run_id"))
 
     @property
     def owner(self) -> str:

@@ -7,6 +7,7 @@ and only graphmem's data in the caller's scope.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from typing import Any
 from .categories import chosen, taxonomy
 from .checks import BATCH_MAX
 from .context import Context
+from .documents.parts import read_messages
 from .effects import Steps, TxSteps, compute, run, write
 from .errors import LLMUnavailableError, NotFoundError, ValidationError
 from .extraction import Extraction
@@ -26,6 +28,7 @@ from .reconcile import apply_fact, fold_changes
 from .resolve import entity_id, known_names, name_key, resolve_steps
 from .scope import Scope
 from .times import now_iso, to_iso
+from .webhooks.outbox import notify, notify_all
 
 _ERASE_BATCH = 1000
 _MAX_ERROR = 2000  # characters of an extraction error kept on a waiting episode
@@ -56,8 +59,8 @@ def add(
     no events but their ids in `waiting` and the reason in `extraction_error`;
     `reprocess` (graphmem/reprocess.py) extracts them later."""
     scope = Scope.of(user_id, agent_id, run_id)
-    msgs = normalize_messages(messages)
     meta = metadata_json(metadata)
+    msgs = yield from read_messages(ctx, messages)
     now = now_iso()
     said_at = to_iso(timestamp, "timestamp")
     occurred = said_at or now
@@ -84,8 +87,11 @@ def add(
         yield from run("episode_create_many", episodes=rows)
         if waiting is not None:
             yield from mark_waiting([(scope, ids)], waiting, now)
-        events = yield from apply_facts(ctx, scope, facts, ids, said_at, now, hints)
+        events = yield from apply_facts(
+            ctx, scope, facts, ids, said_at, now, hints, sources=document_sources(facts, msgs, ids)
+        )
         yield from link_episodes([(ids, mentioned_ids(events))])
+        yield from notify(scope, events, now)
         return events
 
     events = yield from write(work)
@@ -151,6 +157,7 @@ def add_relation(
                 episode_id=episode_ids[0],
                 entity_ids=[event["source_id"], event["target_id"]],
             )
+        yield from notify(scope, [event] if event else [], now)
         return event
 
     event = yield from write(work)
@@ -196,9 +203,7 @@ def _update_all(
         with _naming(i, memory_id, len(items)):
             current = yield from current_version(memory_id)
             fact = _updated_fact(ctx, current, data, metadata)
-        planned.append(
-            (current, fact, Scope.of(current["user_id"], current["agent_id"], current["run_id"]))
-        )
+        planned.append((current, fact, Scope.of_record(current)))
     hints: dict[Scope, dict[str, str]] = {}
     for scope in dict.fromkeys(scope for _, _, scope in planned):
         facts = [fact for _, fact, s in planned if s == scope]
@@ -210,6 +215,9 @@ def _update_all(
         for current, fact, scope in planned:
             event = yield from _next_version(scope, current, fact, hints[scope], now)
             events.append(event)
+        yield from notify_all(
+            [(scope, [event], now) for (_, _, scope), event in zip(planned, events, strict=True)]
+        )
         return events
 
     return (yield from write(work))
@@ -297,12 +305,15 @@ def _close_all(ctx: Context, memory_ids: list[Any]) -> Steps[list[dict[str, Any]
             currents.append((yield from current_version(memory_id)))
     now = now_iso()
 
+    deleted = [{**c, "status": "deleted", "event": "DELETE", "expired_at": now} for c in currents]
+
     def work() -> TxSteps[None]:
         for current in currents:
             yield from close_version(current, "deleted", now, now)
+        yield from notify_all([(Scope.of_record(d), [d], now) for d in deleted])
 
     yield from write(work)
-    return [{**c, "status": "deleted", "event": "DELETE", "expired_at": now} for c in currents]
+    return deleted
 
 
 def _batch(values: Any, what: str) -> list[Any]:
@@ -355,12 +366,14 @@ def delete_all(
 
 
 def reset(ctx: Context) -> Steps[dict[str, Any]]:
-    """Erase every graphmem entity, episode (with their facts) and feedback record. Foreign
-    nodes stay."""
+    """Erase every graphmem entity, episode (with their facts), feedback record, webhook and
+    queued webhook delivery. Foreign nodes stay."""
     counts = {
         "entities": (yield from _erase("reset_label", label="Entity")),
         "episodes": (yield from _erase("reset_label", label="Episode")),
         "feedback": (yield from _erase("reset_label", label="Feedback")),
+        "webhooks": (yield from _erase("reset_label", label="Webhook")),
+        "deliveries": (yield from _erase("reset_label", label="WebhookDelivery")),
     }
     return {"message": "graphmem data erased", "deleted": counts}
 
@@ -404,6 +417,7 @@ def extracted_facts(
                 replaces=r.memory_id,
                 categories=chosen(r.categories, own),
                 taxonomy=own,
+                evidence=r.evidence,
             )
             for r in extraction.relations
             if r.event != "NONE"
@@ -455,15 +469,33 @@ def apply_facts(
     said_at: str | None,
     now: str,
     hints: dict[str, str],
+    sources: list[list[str]] | None = None,
 ) -> TxSteps[list[dict[str, Any]]]:
     """Reconcile and write one `add` call's facts in order (`reconcile.apply_fact`); their
-    events (a negation that finds nothing to retract has none)."""
+    events (a negation that finds nothing to retract has none). Each fact cites the call's
+    `episode_ids`, or its own list of `sources` when given (one per fact)."""
     events = []
-    for fact in facts:
-        event = yield from apply_fact(ctx, scope, fact, episode_ids, said_at, now, hints)
+    for i, fact in enumerate(facts):
+        cited = episode_ids if sources is None else sources[i]
+        event = yield from apply_fact(ctx, scope, fact, cited, said_at, now, hints)
         if event:
             events.append(event)
     return events
+
+
+def document_sources(
+    facts: list[Fact], msgs: list[Message], ids: list[str]
+) -> list[list[str]] | None:
+    """For a call with document pieces (graphmem.documents): each fact cites the episodes
+    whose text holds the sentence it was read from (all the call's when none does, or the
+    extractor gave none), so that `forget_document` retracts what the document taught and
+    no more. None (every fact cites every episode) for a call of messages only."""
+    if not any(m.document_id for m in msgs):
+        return None
+    return [
+        [i for i, m in zip(ids, msgs, strict=True) if f.evidence and f.evidence in m.content] or ids
+        for f in facts
+    ]
 
 
 def embed_and_resolve(
@@ -543,7 +575,10 @@ def episode_row(
     metadata: str | None,
     vector: list[float] | None,
 ) -> dict[str, Any]:
-    """The parameters of `episode_create` (one row of `episode_create_many`)."""
+    """The parameters of `episode_create` (one row of `episode_create_many`): the call's
+    `metadata` (JSON text) with the message's own (a document piece's place) merged in."""
+    if msg.metadata:
+        metadata = metadata_json({**(json.loads(metadata) if metadata else {}), **msg.metadata})
     return {
         "id": episode_id,
         "role": msg.role,
@@ -553,6 +588,7 @@ def episode_row(
         "occurred_at": occurred_at,
         "now": now,
         "metadata": metadata,
+        "document_id": msg.document_id,
         "embedding": vector,
         **scope.params(),
     }
@@ -579,12 +615,17 @@ def add_result(
             "type": "episode",
             "role": msg.role,
             "created_at": now,
-            "metadata": metadata,
+            "metadata": {**(metadata or {}), **msg.metadata} if msg.metadata else metadata,
+            **({"document_id": msg.document_id} if msg.document_id else {}),
         }
         for episode_id, msg in zip(ids, msgs, strict=True)
     ]
+    documents = {
+        msg.document_id: (msg.metadata or {})["document"] for msg in msgs if msg.document_id
+    }
+    shown = {"documents": [_without_place(d) for d in documents.values()]} if documents else {}
     if not infer:
-        return {"results": episodes}
+        return {"results": episodes, **shown}
     if waiting is not None:
         for episode in episodes:
             episode["extraction"] = "waiting"
@@ -594,12 +635,18 @@ def add_result(
             "episodes": episodes,
             "waiting": ids,
             "extraction_error": waiting,
+            **shown,
         }
     relations = [
         {"source": e["source"], "relationship": e["relationship"], "target": e["target"]}
         for e in events
     ]
-    return {"results": events, "relations": relations, "episodes": episodes}
+    return {"results": events, "relations": relations, "episodes": episodes, **shown}
+
+
+def _without_place(document: dict[str, Any]) -> dict[str, Any]:
+    """A document as `add` lists it: id, type, url and its number of parts."""
+    return {key: document.get(key) for key in ("id", "type", "url", "parts")}
 
 
 def link_episodes(groups: list[tuple[list[str], list[str]]]) -> TxSteps[None]:

@@ -523,8 +523,13 @@ def test_one_embedding_call_and_one_transaction_per_batch() -> None:
                                       "Ida works at Globex"}  # fmt: skip
     assert store.transactions == 1
     names = store.in_transaction(1)
-    assert names[0] == "episode_create_many" and names[-1] == "episode_link_many"
+    assert names[0] == "episode_create_many"
+    assert names[-2:] == ["episode_link_many", "webhook_enqueue"]  # the outbox, for all items
     assert names.count("episode_create_many") == names.count("episode_link_many") == 1
+    queued = store.params_of("webhook_enqueue")[0]["events"]
+    assert [(e["event"], e["owner"], e["n"]) for e in queued] == [
+        ("memory_add", "user:ida", n) for n in range(3)
+    ]
     assert len(store.params_of("episode_create_many")[0]["episodes"]) == 3
     # item 2 and 3 find the entities item 1 created, inside the same transaction
     assert [p["name"] for p in store.params_of("entity_create")] == ["Ida", "Acme", "Globex"]

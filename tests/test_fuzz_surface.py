@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from graphmem import Memory
 from graphmem.cli import main
 from graphmem.errors import GraphmemError
+from graphmem.webhooks.registry import EVENT_TYPES
 
 from .helpers.hostile import (
     CYPHER,
@@ -46,7 +47,17 @@ names = ids | st.text(max_size=300)
 junk = junk_of(names)
 times = times_of(names)
 filters = filters_of(junk)
-message = st.fixed_dictionaries({"content": names}, optional={"role": names, "name": names})
+part = st.fixed_dictionaries(
+    {"type": st.sampled_from(["text", "pdf_url", "mdx_url", "image_url"]) | names},
+    optional={
+        "text": names,
+        "pdf_url": st.fixed_dictionaries({"url": names}) | junk,
+        "mdx_url": st.fixed_dictionaries({"url": names | st.just("data:,I%20like%20tea.")}),
+        "image_url": junk,
+    },
+)
+content = names | part | st.lists(part, max_size=2)
+message = st.fixed_dictionaries({"content": content}, optional={"role": names, "name": names})
 messages = names | st.lists(message, max_size=3) | junk
 metadata = st.none() | st.dictionaries(names, junk, max_size=3) | junk
 
@@ -83,6 +94,7 @@ def memory_calls(
     """A public `Memory` method (all but `reset`, which rightly erases every scope) and
     hostile arguments for it: `(name, args, kwargs)`. Files are written in `folder` only."""
     some_id = st.sampled_from(memory_ids) | names
+    events = st.lists(st.sampled_from(EVENT_TYPES) | names, max_size=3)
     # where export writes: nowhere, a file of `folder`, or a value that is no path at all
     targets = (
         st.none()
@@ -154,6 +166,26 @@ def memory_calls(
         ),
         "changes": ((), {"since": times, "until": times, "limit": counts}, True),
         "forget_episode": ((names,), {}, True),
+        "forget_document": ((names,), {}, True),
+        "create_webhook": (
+            (names | st.just("http://127.0.0.1:1/hook"),),
+            {"event_types": events | junk, "name": names, "secret": names},
+            True,
+        ),
+        "get_webhooks": ((), {}, True),
+        "get_webhook": ((names,), {}, False),
+        "update_webhook": (
+            (names,),
+            {
+                "url": names,
+                "event_types": events,
+                "name": names,
+                "active": st.booleans(),
+                "secret": names,
+            },
+            False,
+        ),
+        "delete_webhook": ((names,), {}, False),
         "merge_entities": ((names, names), {}, True),
         "search": (
             (names,),
@@ -259,7 +291,11 @@ def test_memory_methods_raise_only_typed_errors_and_fail_whole(
         except Exception as exc:  # noqa: BLE001 (the point of the test)
             raise AssertionError(f"{name}{args!r:.300} {kwargs!r:.300}: untyped {exc!r}") from exc
 
-    check()
+    try:
+        check()
+    finally:  # the webhooks it registered (none of the victim's): no later deliverer meets them
+        with open_raw_session(memory.store) as session:
+            session.run("MATCH (n) WHERE n:Webhook OR n:WebhookDelivery DETACH DELETE n")
     assert failures, "no call was refused: the generated input is not hostile"
 
 

@@ -78,6 +78,7 @@ ACME = version(
     expired_at="2024-08-01T00:00:00+00:00",
 )
 GLOBEX = version(2, "Globex", "current", valid_from="2024-08-01T00:00:00+00:00")
+QUEUED = {"webhook_enqueue": [{"queued": 0}]}  # the outbox statement of every write
 
 # -- real operations, scripted rows ----------------------------------------------------------
 
@@ -138,11 +139,18 @@ def test_get_all_filters_and_pages_what_the_store_returned() -> None:
 
 
 def test_delete_reads_then_closes_the_current_version_in_one_transaction() -> None:
-    store = ScriptedStore({"fact_versions": [ACME, GLOBEX], "fact_close": [{"id": "v2"}]})
+    store = ScriptedStore({"fact_versions": [ACME, GLOBEX], "fact_close": [{"id": "v2"}], **QUEUED})
     out = run_scripted(writes.delete(None, "m1"), store)  # type: ignore[arg-type]
     assert out["results"][0]["event"] == "DELETE" and out["results"][0]["status"] == "deleted"
-    assert store.names == ["fact_versions", "fact_close"]
-    assert store.transactions == 1 and store.in_transaction(1) == ["fact_close"]
+    assert store.names == ["fact_versions", "fact_close", "webhook_enqueue"]
+    assert store.transactions == 1
+    assert store.in_transaction(1) == ["fact_close", "webhook_enqueue"]  # the outbox, too
+    [queued] = store.params_of("webhook_enqueue")[0]["events"]
+    assert (queued["event"], queued["memory_id"], queued["owner"]) == (
+        "memory_delete",
+        "m1",
+        "user:alice",
+    )
     [closed] = store.params_of("fact_close")
     assert (closed["id"], closed["memory_id"], closed["status"]) == ("v2", "m1", "deleted")
     assert [c.rel_type for c in store.calls if c.name == "fact_close"] == ["WORKS_AT"]
@@ -282,7 +290,7 @@ def test_drive_answers_until_the_end_and_run_sync_refuses_unknown_steps() -> Non
 
 
 def test_the_asyncio_driver_asks_the_same_statements() -> None:
-    script = {"fact_versions": [ACME, GLOBEX], "fact_close": [{"id": "v2"}]}
+    script = {"fact_versions": [ACME, GLOBEX], "fact_close": [{"id": "v2"}], **QUEUED}
     blocking, awaited = ScriptedStore(script), ScriptedStore(script)
     sync_out = run_sync(writes.delete(None, "m1"), blocking)  # type: ignore[arg-type]
     async_out = asyncio.run(

@@ -8,6 +8,7 @@ process on its home); "stopping", with a configured token, is reset and stopped 
 
 from __future__ import annotations
 
+import base64
 import json
 import stat
 import subprocess
@@ -42,6 +43,7 @@ from .helpers.hostile import (
     short_texts,
     times_of,
 )
+from .helpers.pdf import make_pdf
 from .helpers.served import Served, command, served
 
 pytestmark = pytest.mark.store  # real `graphmem serve` processes, each owning a store
@@ -244,6 +246,24 @@ def test_add_takes_custom_categories_and_filters_select_by_them(http: httpx.Clie
     assert bad.status_code == 400 and bad.json()["error"] == "ValidationError"
 
 
+def test_add_takes_documents_and_forgets_them(http: httpx.Client) -> None:
+    user = f"u-{uuid.uuid4().hex[:8]}"
+    pdf = base64.b64encode(make_pdf(["I live in Lima.", "I work at Acme."])).decode()
+    part = {"type": "pdf_url", "pdf_url": {"url": f"data:application/pdf;base64,{pdf}"}}
+    added = http.post("/memories", json={"messages": [{"content": part}], "user_id": user})
+    assert added.status_code == 200, added.text
+    [document] = added.json()["documents"]
+    assert [e["metadata"]["document"]["page"] for e in added.json()["episodes"]] == [1, 2]
+    forgotten = http.delete(f"/documents/{document['id']}", params={"user_id": user})
+    assert [e["event"] for e in forgotten.json()["results"]] == ["DELETE", "DELETE"]
+    assert http.get("/memories", params={"user_id": user}).json()["results"] == []
+    again = http.delete(f"/documents/{document['id']}", params={"user_id": user})
+    assert error(again, 404, "NotFoundError").startswith("no document")
+    url = {"type": "mdx_url", "mdx_url": {"url": "https://example.com/a.md"}}
+    refused = http.post("/memories", json={"messages": [{"content": url}], "user_id": user})
+    assert "documents.fetch_urls" in error(refused, 400, "ValidationError")
+
+
 def test_memory_routes_round_trip(http: httpx.Client) -> None:
     user = f"u-{uuid.uuid4().hex[:8]}"
     mid = relate(http, user, "Pia", "LIVES_IN", "Porto", valid_from="2020-01-01")
@@ -397,6 +417,23 @@ def test_bound_server_acts_for_its_user_only(owner: httpx.Client, victim: list[s
     error(owner.post("/query", json=query), 403, "ScopeError")
     export = owner.post("/export").json()  # no body: the bound user's
     assert export["scope"]["user_id"] == "owner"
+
+
+def test_bound_server_hides_another_scopes_webhooks(owner: httpx.Client, around: Memory) -> None:
+    theirs = around.create_webhook("http://127.0.0.1:1/hook", user_id=VICTIM)
+    mine = owner.post("/webhooks", json={"url": "http://127.0.0.1:1/mine"}).json()
+    assert mine["user_id"] == "owner"
+    assert [w["id"] for w in owner.get("/webhooks").json()["results"]] == [mine["id"]]
+    for call in [
+        owner.get(f"/webhooks/{theirs['id']}"),
+        owner.put(f"/webhooks/{theirs['id']}", json={"url": "http://127.0.0.1:1/stolen"}),
+        owner.delete(f"/webhooks/{theirs['id']}"),
+    ]:
+        assert error(call, 404, "NotFoundError") == f"no webhook with id {theirs['id']!r}"
+    error(owner.post("/webhooks", json={"url": "http://x/h", "user_id": VICTIM}), 403, "ScopeError")
+    assert around.get_webhook(theirs["id"])["url"] == "http://127.0.0.1:1/hook"
+    for webhook_id in (theirs["id"], mine["id"]):
+        around.delete_webhook(webhook_id)
 
 
 def test_bound_server_hides_another_scopes_memory(

@@ -25,7 +25,11 @@ from string import Template
 from typing import Any
 
 import openai
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types.chat import (
+    ChatCompletion,
+    ChatCompletionContentPartParam,
+    ChatCompletionMessageParam,
+)
 from pydantic import ValidationError as PydanticValidationError
 
 from ..errors import (
@@ -207,7 +211,18 @@ class LLMExtractor:
             or _NONE,
             messages="\n".join(lines),
         )
-        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        images = [m.image for m in messages if m.image]
+        if not images:
+            return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        # a model that takes images (llm.vision) sees each after the text: "[image N: ...]"
+        # in the messages is the N-th image part
+        note = (
+            "\n\nThe images after this text are the messages' [image N] parts, in order: "
+            "extract what they show about the user as you would from text."
+        )
+        parts: list[ChatCompletionContentPartParam] = [{"type": "text", "text": user + note}]
+        parts += [{"type": "image_url", "image_url": {"url": url}} for url in images]
+        return [{"role": "system", "content": system}, {"role": "user", "content": parts}]
 
     def _complete(self, chat: list[ChatCompletionMessageParam]) -> str | None:
         """One chat-completions request, retried as `self.retry` allows; the reply text, or

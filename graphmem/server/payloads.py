@@ -73,7 +73,9 @@ class Message(Payload):
     """One message of a conversation."""
 
     role: str = Field("user", description="user, assistant, ...")
-    content: str
+    content: str | dict[str, Any] | list[dict[str, Any]] = Field(
+        description="the text, or content parts: text, image_url, pdf_url, mdx_url"
+    )
     name: str | None = Field(None, description="who speaks ('I' resolves to this name)")
 
 
@@ -133,6 +135,28 @@ class FeedbackCreate(Payload):
     )
     reason: str | None = Field(None, description="why (kept with the feedback)")
     by: str | None = Field(None, description="who gives it (kept with the feedback)")
+
+
+class WebhookCreate(Scoped):
+    """`POST /webhooks`: `Memory.create_webhook` for the caller's scope."""
+
+    url: str = Field(description="http(s) URL each event is POSTed to")
+    event_types: list[str] | None = Field(
+        None,
+        description="memory_add, memory_update, memory_delete, memory_feedback (null: all)",
+    )
+    name: str | None = None
+    secret: str | None = Field(None, description="signing secret (16-256 characters); null: made")
+
+
+class WebhookUpdate(Payload):
+    """`PUT /webhooks/{id}`: `Memory.update_webhook`; what is left out stays."""
+
+    url: str | None = None
+    event_types: list[str] | None = None
+    name: str | None = None
+    active: bool | None = Field(None, description="false pauses it (nothing queued or sent)")
+    secret: str | None = Field(None, description="a new signing secret")
 
 
 class SearchRequest(Scoped):

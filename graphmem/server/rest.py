@@ -13,8 +13,18 @@ Memory routes, shaped like mem0's REST server::
                                       each version)
     POST   /memories/{id}/feedback    feedback ({"feedback": "POSITIVE" | "NEGATIVE" |
                                       "VERY_NEGATIVE", "reason": ..., "by": ...})
+    DELETE /documents/{id}            forget_document: what a document's episodes alone taught
     POST   /search                    search (mem0 SearchRequest: query, ..., filters, limit...)
     POST   /reset                     reset: every scope's data (servers for all scopes only)
+
+Webhook routes (`graphmem.webhooks`; the server delivers their events in the background)::
+
+    POST   /webhooks                  create_webhook for the caller's scope (url, event_types,
+                                      name, secret); the answer holds the signing secret
+    GET    /webhooks                  the scope's webhooks, with pending and failed counts
+    GET    /webhooks/{id}             one webhook
+    PUT    /webhooks/{id}             update_webhook (url, event_types, name, active, secret)
+    DELETE /webhooks/{id}             delete_webhook, with the deliveries queued for it
 
 Graph routes::
 
@@ -51,8 +61,10 @@ from fastapi import FastAPI, Query
 from .. import __version__
 from ..config import MemoryConfig
 from ..errors import NotFoundError, StoreError, ValidationError
+from ..webhooks.delivery import delivering
 from . import failures, inspector
 from .auth import Gate, server_token
+from .backlog import reprocessing
 from .payloads import (
     BatchDelete,
     BatchUpdate,
@@ -68,6 +80,8 @@ from .payloads import (
     RelationCreate,
     ScopeQuery,
     SearchRequest,
+    WebhookCreate,
+    WebhookUpdate,
     check_json,
 )
 from .runfile import store_kind
@@ -90,7 +104,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with mcp.lifespan():
+        async with mcp.lifespan(), reprocessing(memory, config), delivering(memory, config):
             yield
 
     app = FastAPI(
@@ -105,6 +119,7 @@ def create_app(
     failures.install(app)
     _memory_routes(app, memory, policy)
     _graph_routes(app, memory, policy, store=store_kind(config))
+    _webhook_routes(app, memory, policy)
     inspector.add_routes(app, policy)
     app.router.routes.append(mcp.route("/mcp"))
     app.add_middleware(
@@ -178,6 +193,10 @@ def _memory_routes(app: FastAPI, memory: Memory, policy: ScopePolicy) -> None:
         visible(memory_id, q)
         return memory.feedback(memory_id, **body.options())
 
+    @app.delete("/documents/{document_id}", tags=["memories"], summary="Forget a document")
+    def forget_document(document_id: str, q: Annotated[ScopeQuery, Query()]) -> Any:
+        return memory.forget_document(document_id, **policy.resolve(**q.ids()))
+
     @app.post("/search", tags=["memories"], summary="Facts and turns that answer a question")
     def search(body: SearchRequest) -> Any:
         return memory.search(**policy.resolve(**body.ids()), **body.options())
@@ -227,6 +246,43 @@ def _graph_routes(app: FastAPI, memory: Memory, policy: ScopePolicy, *, store: s
     @app.get("/health", tags=["server"], summary="Whether the server answers")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "store": store, "pid": os.getpid()}
+
+
+def _webhook_routes(app: FastAPI, memory: Memory, policy: ScopePolicy) -> None:
+    """Register, list, change and delete the scope's webhooks."""
+
+    def visible(webhook_id: str, q: ScopeQuery) -> dict[str, Any]:
+        try:
+            record = memory.get_webhook(webhook_id)
+        except NotFoundError:
+            record = None
+        policy.check_visible(record, webhook_id, what="webhook", **q.ids())
+        assert record is not None
+        return record
+
+    @app.post("/webhooks", tags=["webhooks"], summary="Register a webhook for the scope")
+    def create_webhook(body: WebhookCreate) -> Any:
+        return memory.create_webhook(**policy.resolve(**body.ids()), **body.options())
+
+    @app.get("/webhooks", tags=["webhooks"], summary="The scope's webhooks")
+    def get_webhooks(q: Annotated[ScopeQuery, Query()]) -> Any:
+        return memory.get_webhooks(**policy.resolve(**q.ids()))
+
+    @app.get("/webhooks/{webhook_id}", tags=["webhooks"], summary="One webhook")
+    def get_webhook(webhook_id: str, q: Annotated[ScopeQuery, Query()]) -> Any:
+        return visible(webhook_id, q)
+
+    @app.put("/webhooks/{webhook_id}", tags=["webhooks"], summary="Change a webhook")
+    def update_webhook(
+        webhook_id: str, body: WebhookUpdate, q: Annotated[ScopeQuery, Query()]
+    ) -> Any:
+        visible(webhook_id, q)
+        return memory.update_webhook(webhook_id, **body.options())
+
+    @app.delete("/webhooks/{webhook_id}", tags=["webhooks"], summary="Delete a webhook")
+    def delete_webhook(webhook_id: str, q: Annotated[ScopeQuery, Query()]) -> Any:
+        visible(webhook_id, q)
+        return memory.delete_webhook(webhook_id)
 
 
 def _filters(text: str) -> Any:

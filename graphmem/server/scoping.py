@@ -59,11 +59,14 @@ class ScopePolicy:
             user_id = self.user_id
         return Scope.of(user_id, agent_id, run_id).ids()
 
-    def check_visible(self, record: dict[str, Any] | None, memory_id: str, **ids: Any) -> None:
-        """Raise NotFoundError unless `record` (a memory as `Memory.get` returns it) lies in
-        the scope these ids resolve to; the message is the same as for an unknown id. With no
-        ids and no configured user, a server for every scope (`all_scopes`) sees every
-        memory, as mem0's ``GET /memories/{id}`` does."""
+    def check_visible(
+        self, record: dict[str, Any] | None, memory_id: str, *, what: str = "memory", **ids: Any
+    ) -> None:
+        """Raise NotFoundError unless `record` (a memory as `Memory.get` returns it, or
+        another record with scope ids: `what` names it) lies in the scope these ids resolve
+        to; the message is the same as for an unknown id. With no ids and no configured
+        user, a server for every scope (`all_scopes`) sees every memory, as mem0's
+        ``GET /memories/{id}`` does."""
         unnamed = all(ids.get(key) is None for key in ("user_id", "agent_id", "run_id"))
         if unnamed and self.all_scopes and self.user_id is None:
             visible = record is not None
@@ -71,7 +74,7 @@ class ScopePolicy:
             scope = Scope.of(**self.resolve(**ids))
             visible = record is not None and _within(record, scope)
         if not visible:
-            raise NotFoundError(f"no memory with id {memory_id!r}")
+            raise NotFoundError(f"no {what} with id {memory_id!r}")
 
     def require_all_scopes(self, what: str) -> None:
         """Raise ScopeRefusedError unless this server acts for every scope: for the calls
@@ -89,7 +92,7 @@ class ScopePolicy:
 
 
 def _within(record: dict[str, Any], scope: Scope) -> bool:
-    owner = Scope.of(record.get("user_id"), record.get("agent_id"), record.get("run_id")).owner
+    owner = Scope.of_record(record).owner
     if owner != scope.owner:
         return False
     narrowing = (("agent_id", scope.agent_id), ("run_id", scope.run_id))

@@ -38,6 +38,11 @@ COMMON_SCHEMA = (
     "schema/feedback_id_unique",
     "schema/feedback_owner_index",
     "schema/feedback_memory_index",
+    "schema/webhook_id_unique",
+    "schema/webhook_owner_index",
+    "schema/delivery_id_unique",
+    "schema/delivery_webhook_index",
+    "schema/delivery_status_index",
 )
 
 

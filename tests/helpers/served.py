@@ -47,14 +47,16 @@ class Served:
         return self.process.wait(timeout=timeout)
 
 
-def write_config(home: Path, **server: Any) -> Path:
-    """A config file for a store in `home` with the test embedder and these server settings."""
+def write_config(home: Path, sections: dict[str, Any] | None = None, **server: Any) -> Path:
+    """A config file for a store in `home` with the test embedder, these server settings and
+    these other config `sections` (e.g. ``{"webhooks": {...}}``)."""
     home.mkdir(parents=True, exist_ok=True)
     path = home.parent / f"{home.name}-config.json"
     data = {
         "store": {"home": str(home), "heap": "512m"},
         "embedder": {"provider": "hashing", "dimensions": DIMENSIONS},
         "server": {"port": 0, **server},
+        **(sections or {}),
     }
     path.write_text(json.dumps(data))
     return path
@@ -94,10 +96,14 @@ def start(
 
 @contextmanager
 def served(
-    home: Path, *args: str, env: dict[str, str] | None = None, **server: Any
+    home: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    sections: dict[str, Any] | None = None,
+    **server: Any,
 ) -> Iterator[Served]:
     """Run `graphmem serve --config <file> *args` until the block ends (then SIGTERM)."""
-    config = write_config(home, **server)
+    config = write_config(home, sections, **server)
     process = start(config, home, *args, env=env)
     try:
         url = wait_served(home, process)
