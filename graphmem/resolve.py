@@ -3,7 +3,8 @@
 In order: the exact normalized name; an alias; the name without titles or company suffixes;
 for people, a first name (or nickname) that fits exactly one known person ("Emma" and
 "my sister Emma Stone"; "Bob Smith" and "Robert Smith"); a close spelling; and finally a
-near-identical name vector from the entity index. Types must be compatible. A name found
+near-identical name vector from the entity index (these two only between names holding the
+same numbers). Types must be compatible. A name found
 another way than exactly becomes an alias (and a fuller person name becomes the name), so
 aliases accumulate and the next lookup is exact.
 
@@ -78,6 +79,7 @@ _NICKNAMES = {
     "jessica": ("jess", "jessie"),
 }
 _CANONICAL = {nick: full for full, nicks in _NICKNAMES.items() for nick in nicks}
+_NUMBER = re.compile(r"\d+")
 
 
 def name_key(name: str) -> str:
@@ -116,6 +118,7 @@ def match_name(name: str, label: str, entities: Sequence[dict[str, Any]]) -> str
         lambda e: _same_person(core, core_key(e["name"])) if _is_person(label, e) else False,
         lambda e: (
             len(core) >= 5
+            and same_numbers(core, e["name"])
             and SequenceMatcher(None, core, core_key(e["name"])).ratio() >= FUZZY_MATCH
         ),
     ):
@@ -125,6 +128,16 @@ def match_name(name: str, label: str, entities: Sequence[dict[str, Any]]) -> str
         if found:  # ambiguous: a later rule would be no better
             return None
     return None
+
+
+def same_numbers(name: str, other: str) -> bool:
+    """Whether two names hold the same numbers, in order: a close spelling or a near vector
+    never makes "Room 11" "Room 1", "iPhone 15" "iPhone 14" or "Season 2" "Season 22".
+
+    >>> same_numbers("thing 11", "thing 1"), same_numbers("Acme 2", "ACME  2")
+    (False, True)
+    """
+    return _NUMBER.findall(name) == _NUMBER.findall(other)
 
 
 def first_key(name: str) -> str:
@@ -163,7 +176,11 @@ def resolve_steps(
         if match is None and vector and ctx.entity_search is not None:
             near = yield from ctx.entity_search.similar_steps(scope.owner, vector, 3)
             close = [
-                r for r in near if r["score"] >= VECTOR_MATCH and _compatible(label, r["type"])
+                r
+                for r in near
+                if r["score"] >= VECTOR_MATCH
+                and _compatible(label, r["type"])
+                and same_numbers(name, r["name"])
             ]
             match = str(close[0]["id"]) if close else None
         if match is not None:

@@ -11,13 +11,14 @@ import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from .categories import chosen, taxonomy
 from .checks import BATCH_MAX
 from .context import Context
 from .documents.parts import read_messages
-from .effects import Steps, TxSteps, compute, run, write
+from .effects import Steps, TxSteps, compute, read, run, write
 from .errors import LLMUnavailableError, NotFoundError, ValidationError
 from .extraction import Extraction
 from .facts import Fact, close_version, create_version, prepare
@@ -354,8 +355,13 @@ def delete_all(
     run_id: str | None = None,
 ) -> Steps[dict[str, Any]]:
     """Erase a scope's facts (all versions), episodes, orphaned entities and feedback
-    records. Nothing else."""
+    records. Nothing else (its webhooks stay). When a webhook of the owner takes
+    `memory_delete`, each current memory's delete event is queued first (so a receiver is
+    told of every memory erased, at least once)."""
     scope = Scope.of(user_id, agent_id, run_id)
+    takers = yield from read("webhook_takes", owner=scope.owner, event="memory_delete")
+    if takers and takers[0]["count"]:
+        yield from _announce_erase(ctx, scope)
     counts = {
         "facts": (yield from _erase("scope_erase_facts", **scope.narrow())),
         "episodes": (yield from _erase("scope_erase_episodes", **scope.narrow())),
@@ -363,6 +369,21 @@ def delete_all(
         "feedback": (yield from _erase("scope_erase_feedback", **scope.narrow())),
     }
     return {"message": f"Erased {scope.owner}'s memories", "deleted": counts}
+
+
+def _announce_erase(ctx: Context, scope: Scope) -> Steps[None]:
+    """Queue a DELETE event for each current memory of the scope (a page per transaction)."""
+    page = 1
+    while True:
+        found = yield from get_all(ctx, **scope.ids(), page=page, page_size=_ERASE_BATCH)
+        now = now_iso()
+        deleted = [{**f, "event": "DELETE", "status": "deleted", "expired_at": now}
+                   for f in found["results"]]  # fmt: skip
+        groups = [(Scope.of_record(d), [d], now) for d in deleted]
+        yield from write(partial(notify_all, groups))
+        if len(deleted) < _ERASE_BATCH:
+            return
+        page += 1
 
 
 def reset(ctx: Context) -> Steps[dict[str, Any]]:

@@ -82,6 +82,23 @@ def test_cli_add_episode_and_errors(cli, user: str) -> None:
     assert cli("delete-all", "--user", user).returncode == 2
 
 
+def test_cli_adds_a_file_and_forgets_it(cli, user: str, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Home\nI live in Oslo.\n\n# Work\nI work at Globex.\n")
+    out = cli("add", "My notes:", "--file", str(notes), "--user", user)
+    assert out.returncode == 0, out.stderr
+    [document] = [line for line in out.stdout.splitlines() if line.startswith("document ")]
+    assert document.endswith(": markdown, 2 part(s)")
+    document_id = document.split()[1].rstrip(":")
+    forgotten = cli("forget-document", document_id, "--user", user)
+    assert forgotten.returncode == 0, forgotten.stderr
+    assert sorted(line.split()[0] for line in forgotten.stdout.splitlines()) == ["DELETE"] * 2
+    assert cli("--json", "get-all", "--user", user).stdout.count('"memory"') == 0
+    missing = cli("add", "--file", str(tmp_path / "none.pdf"), "--user", user)
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    assert "TEXT, a --file" in cli("add", "--user", user).stderr
+
+
 def test_cli_delete_all_scope(cli, user: str) -> None:
     cli("relate", "Quin", "KNOWS", "Rae", "--user", user)
     cli("relate", "Quin", "KNOWS", "Rae", "--user", user + "-other")

@@ -312,8 +312,15 @@ def cli_calls(draw: st.DrawFn, folder: Path, memory_ids: list[str]) -> list[str]
     commands: dict[str, tuple[tuple[st.SearchStrategy[Any], ...], dict[str, Any]]] = {
         "add": (
             (text,),
-            {"--speaker": text, "--metadata": text, "--timestamp": text, "--no-infer": None},
+            {
+                "--speaker": text,
+                "--metadata": text,
+                "--timestamp": text,
+                "--no-infer": None,
+                "--file": st.just("input") | text,
+            },
         ),
+        "forget-document": ((text,), {}),
         "extract": ((text,), {"--speaker": text, "--date": text}),
         "relate": ((text, text, text), {"--valid-from": text, "--metadata": text}),
         "get": ((some_id,), {}),

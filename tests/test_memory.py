@@ -311,6 +311,22 @@ def test_a_merge_closes_equal_facts_entering_the_kept_entity(memory: Memory, use
     assert [f["id"] for f in facts if f["source"] == "Carl"] == [first["id"]]  # the older
 
 
+def test_names_that_differ_in_a_number_stay_apart(memory: Memory, user: str) -> None:
+    """A close spelling merges "Globex Grup" into "Globex Group", never "thing 11" into
+    "thing 1"."""
+    events = [
+        memory.add_relation("Ann", "LIKES", name, user_id=user)["results"][0]
+        for name in ("thing 1", "thing 11", "Room 2", "Room 22", "Season 3", "Season 33")
+    ]
+    assert [(e["event"], e["target"]) for e in events] == [
+        ("ADD", name) for name in ("thing 1", "thing 11", "Room 2", "Room 22", "Season 3",
+                                   "Season 33")
+    ]  # fmt: skip
+    memory.add_relation("Ann", "WORKS_AT", "Globex Group", user_id=user)
+    typo = memory.add_relation("Ann", "WORKS_AT", "Globex Grup", user_id=user)["results"][0]
+    assert (typo["event"], typo["target"]) == ("NOOP", "Globex Group")
+
+
 def test_a_merged_name_resolves_to_the_kept_entity(memory: Memory, user: str) -> None:
     memory.add_relation("Bob", "LIVES_IN", "Lima", user_id=user)
     memory.add_relation("Ann", "LIVES_IN", "Kyiv", user_id=user)

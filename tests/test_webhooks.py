@@ -157,6 +157,28 @@ def test_scope_event_types_and_pause_choose_what_is_queued(
     assert len(got) == 3 and all(e["user_id"] == user for _, e in got)
 
 
+def test_delete_all_tells_each_memory_it_erases(
+    memory: Memory, user: str, receiver: Receiver, hooks: list[str]
+) -> None:
+    everything = _register(memory, hooks, receiver.url, user_id=user, event_types=["memory_delete"])
+    coach = _register(memory, hooks, receiver.url, user_id=user, agent_id="coach")
+    ids = {
+        memory.add_relation("Ann", "LIKES", food, user_id=user, agent_id=agent)["results"][0]["id"]
+        for food, agent in (("tea", None), ("rum", "coach"), ("gin", None))
+    }
+    memory.delete_all(user_id=user)
+    drain(memory)
+    got = [(r.headers["X-Graphmem-Webhook"], r.event) for r in receiver.received]
+    deletes = {
+        webhook: {e["memory_id"] for w, e in got if w == webhook and e["event"] == "memory_delete"}
+        for webhook in (everything["id"], coach["id"])
+    }
+    assert deletes[everything["id"]] == ids
+    assert len(deletes[coach["id"]]) == 1 and deletes[coach["id"]] < ids  # the coach's one
+    assert memory.get_all(user_id=user)["results"] == []
+    assert len(memory.get_webhooks(user_id=user)["results"]) == 2  # webhooks stay
+
+
 def test_a_receiver_that_is_down_gets_everything_in_order_when_back(
     memory: Memory, user: str, receiver: Receiver, hooks: list[str]
 ) -> None:

@@ -1,12 +1,15 @@
-"""The memory commands: add, extract, relate, get, get-all, search, history, feedback, delete,
-delete-all, reset, reprocess. `add_commands` registers them, `dispatch` runs one against a
+"""The memory commands: add (a text, or a file: documents and images), forget-document,
+extract, relate, get, get-all, search, history, feedback, delete, delete-all, reset,
+reprocess. `add_commands` registers them, `dispatch` runs one against a
 `Memory`, `print_text` prints its result for people."""
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import MemoryConfig
@@ -23,13 +26,23 @@ CONFIRM = ("reset", "delete-all")  # commands that erase data and need --yes
 def add_commands(sub: Any) -> None:
     """Register the commands on the main parser's subparsers."""
     p = sub.add_parser("add", help="store a message and the facts extracted from it")
-    p.add_argument("text")
+    p.add_argument("text", nargs="?", help="the message (with --file: said with the file)")
+    p.add_argument(
+        "--file",
+        help="a document (.pdf, .md / .mdx, .txt) or an image (.png, .jpg, .gif, .webp) to add",
+    )
     p.add_argument("--role", default="user")
     p.add_argument("--speaker", help="who says it (first person resolves to this name)")
     p.add_argument("--no-infer", action="store_true", help="store the message only")
     p.add_argument("--metadata", help="JSON object")
     p.add_argument("--timestamp", help="ISO 8601 time of the message")
     p.add_argument("--categories", help='this call\'s taxonomy: JSON {"name": "description"}')
+    add_scope(p)
+
+    p = sub.add_parser(
+        "forget-document", help="forget a document's episodes and what they alone taught"
+    )
+    p.add_argument("document_id")
     add_scope(p)
 
     p = sub.add_parser("extract", help="print the entities and relations in a text (no store)")
@@ -107,6 +120,37 @@ def print_extraction(args: argparse.Namespace, config: MemoryConfig) -> None:
     print(json.dumps(found.model_dump(), indent=2))
 
 
+def _content(args: argparse.Namespace) -> Any:
+    """`add`'s content: the text, or (with --file) content parts holding the file."""
+    if args.file is None:
+        if args.text is None:
+            raise ValidationError("add needs a TEXT, a --file, or both")
+        return args.text
+    path = Path(args.file)
+    kind, media_type = _FILE_PARTS.get(path.suffix.lower(), ("mdx_url", "text/plain"))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"--file: cannot read {path}: {exc}") from None
+    url = f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+    parts = [{"type": kind, kind: {"url": url}}]
+    return [{"type": "text", "text": args.text}, *parts] if args.text else parts
+
+
+# A file's suffix: its part type and media type (anything else is read as plain text).
+_FILE_PARTS = {
+    ".pdf": ("pdf_url", "application/pdf"),
+    ".md": ("mdx_url", "text/markdown"),
+    ".markdown": ("mdx_url", "text/markdown"),
+    ".mdx": ("mdx_url", "text/mdx"),
+    ".png": ("image_url", "image/png"),
+    ".jpg": ("image_url", "image/jpeg"),
+    ".jpeg": ("image_url", "image/jpeg"),
+    ".gif": ("image_url", "image/gif"),
+    ".webp": ("image_url", "image/webp"),
+}
+
+
 def _json_arg(text: str | None, what: str) -> Any:
     if text is None:
         return None
@@ -122,7 +166,7 @@ def dispatch(m: Memory | MemoryClient, args: argparse.Namespace) -> Any:
     cmd = args.command
     if cmd == "add":
         return m.add(
-            {"role": args.role, "content": args.text, "name": args.speaker},
+            {"role": args.role, "content": _content(args), "name": args.speaker},
             **scope_of(args),
             metadata=_json_arg(args.metadata, "metadata"),
             timestamp=args.timestamp,
@@ -162,6 +206,8 @@ def dispatch(m: Memory | MemoryClient, args: argparse.Namespace) -> Any:
         return m.feedback(args.memory_id, args.feedback, args.reason, by=args.by)
     if cmd == "delete":
         return m.delete(args.memory_id)
+    if cmd == "forget-document":
+        return m.forget_document(args.document_id, **scope_of(args))
     if cmd == "delete-all":
         return m.delete_all(**scope_of(args))
     if cmd == "reset":
@@ -196,6 +242,8 @@ def print_text(result: Any) -> None:
         )
     if not items:
         print("(nothing)")
+    for document in result.get("documents") or [] if isinstance(result, dict) else []:
+        print(f"document {document['id']}: {document['type']}, {document['parts']} part(s)")
     if isinstance(result, dict) and "reprocessed" in result:
         print(result["message"])
     elif isinstance(result, dict) and result.get("waiting"):
