@@ -2,9 +2,9 @@
 a document `add` stored).
 
 A fact whose only sources are the forgotten episodes is retracted (kept in history with
-status `retracted`, true in no read), and the version it had superseded becomes current
-again; a fact that other episodes also taught just loses these sources. The episodes
-themselves are deleted.
+status `retracted`, true in no read), and the memory's value from before them becomes
+current again (`restore`); a fact that other episodes also taught just loses these sources.
+The episodes themselves are deleted.
 """
 
 from __future__ import annotations
@@ -117,11 +117,16 @@ def _check_id(name: str, value: Any) -> None:
 def restore(
     chain: list[dict[str, Any]], retracted: dict[str, Any], retracting: set[str], now: str
 ) -> TxSteps[dict[str, Any] | None]:
-    """Make the version the retracted one had superseded current again, as a new version;
-    nothing when that one is gone too (retracted before, or by this call: the episode taught
-    it alone as well)."""
-    before = [v for v in chain if v["version"] < retracted["version"]]
-    if not before or before[-1]["status"] != "superseded" or before[-1]["version_id"] in retracting:
+    """Make the memory's value from before the retracted version current again, as a new
+    version: the last earlier version that this call does not retract too (the forgotten
+    episodes taught it alone), if it was superseded. Nothing when it is gone (retracted
+    before) or there is none: the memory is as if those episodes were never said."""
+    before = [
+        v
+        for v in chain
+        if v["version"] < retracted["version"] and v["version_id"] not in retracting
+    ]
+    if not before or before[-1]["status"] != "superseded":
         return None
     previous = before[-1]
     new_id = str(uuid.uuid4())

@@ -71,6 +71,20 @@ def test_a_pdf_becomes_one_episode_per_page_and_is_forgotten_whole(
         memory.forget_document(document["id"], user_id=f"{user}-other")
 
 
+def test_forgetting_a_document_restores_what_was_true_before_it(memory: Memory, user: str) -> None:
+    memory.add("I live in Lima.", user_id=user)
+    pdf = make_pdf(["I live in Quito.", "I live in Cusco."])  # two moves in one document
+    out = memory.add({"content": part("pdf_url", data_uri("application/pdf", pdf))}, user_id=user)
+    assert [e["event"] for e in out["results"]] == ["UPDATE", "UPDATE"]
+    assert facts(memory, user) == [f"{user} lives in Cusco"]
+    forgotten = memory.forget_document(out["documents"][0]["id"], user_id=user)
+    assert [(e["event"], e["memory"]) for e in forgotten["results"]] == [
+        ("DELETE", f"{user} lives in Cusco"),
+        ("UPDATE", f"{user} lives in Lima"),
+    ]
+    assert facts(memory, user) == [f"{user} lives in Lima"]
+
+
 def test_markdown_by_section_plain_text_by_paragraph_and_text_parts_in_order(
     memory: Memory, user: str
 ) -> None:

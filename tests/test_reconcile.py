@@ -253,16 +253,27 @@ def test_changes_lists_what_happened_since(memory: Memory, user: str) -> None:
     assert memory.changes(since=since, user_id=f"{user}-nobody")["results"] == []
 
 
-def test_forgetting_restores_nothing_the_episode_also_taught(memory: Memory, user: str) -> None:
+def test_forgetting_restores_what_was_true_before_the_episode(memory: Memory, user: str) -> None:
     said = memory.add("Remember this.", user_id=user, infer=False)["results"][0]["id"]
     memory.add_relation("Bob", "LIVES_IN", "Quito", user_id=user)  # taught by no episode
     memory.add_relation("Bob", "LIVES_IN", "Oslo", user_id=user, source=said)
     moved = memory.add_relation("Bob", "LIVES_IN", "Kyiv", user_id=user, source=said)
     assert moved["results"][0]["event"] == "UPDATE"
     out = memory.forget_episode(said, user_id=user)
-    # Kyiv goes; Oslo, which it had replaced, was taught by the same episode alone: not back.
-    assert [(e["event"], e["target"]) for e in out["results"]] == [("DELETE", "Kyiv")]
-    assert current(memory, user) == set()
+    # Kyiv goes, and Oslo, which the same episode alone taught, does not come back: Quito,
+    # from before the episode, does (as if it had never been said).
+    assert [(e["event"], e["target"]) for e in out["results"]] == [
+        ("DELETE", "Kyiv"),
+        ("UPDATE", "Quito"),
+    ]
+    assert current(memory, user) == {("Bob", "LIVES_IN", "Quito")}
+    fresh = memory.add("Remember that.", user_id=user, infer=False)["results"][0]["id"]
+    memory.add_relation("Bob", "LIVES_IN", "Rome", user_id=user, source=fresh)
+    again = memory.forget_episode(fresh, user_id=user)  # Quito again, one version later
+    assert [(e["event"], e["target"]) for e in again["results"]] == [
+        ("DELETE", "Rome"),
+        ("UPDATE", "Quito"),
+    ]
 
 
 def test_forget_episode_retracts_what_it_alone_taught(memory: Memory, user: str) -> None:

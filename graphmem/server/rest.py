@@ -104,7 +104,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with mcp.lifespan(), reprocessing(memory, config), delivering(memory, config):
+        async with (
+            mcp.lifespan(),
+            reprocessing(memory, config),
+            delivering(memory, config) as deliverer,
+        ):
+            app.state.deliverer = deliverer
             yield
 
     app = FastAPI(
@@ -122,10 +127,26 @@ def create_app(
     _webhook_routes(app, memory, policy)
     inspector.add_routes(app, policy)
     app.router.routes.append(mcp.route("/mcp"))
+    app.add_middleware(WakeOnWrite)
     app.add_middleware(
         Gate, token=server_token(config), max_body_bytes=config.server.max_body_bytes
     )
     return app
+
+
+class WakeOnWrite:
+    """ASGI middleware: after each request that may have written (not GET, HEAD or
+    OPTIONS), wake the app's webhook deliverer, so its events go out at once."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            deliverer = getattr(scope["app"].state, "deliverer", None)
+            if deliverer is not None:
+                deliverer.wake()
 
 
 def _memory_routes(app: FastAPI, memory: Memory, policy: ScopePolicy) -> None:

@@ -5,7 +5,8 @@ Run it for as long as the app serves, in the app's lifespan::
     async with delivering(memory, config):
         yield
 
-Every `webhooks.poll_interval` seconds (at once again while a pass found a full batch), it
+Every `webhooks.poll_interval` seconds, at once after a request to the app that may have
+written (`wake`), and at once again while a pass found a full batch, it
 takes each active webhook with deliveries pending and sends them one at a time, in the order
 their events were made, as ``POST <url>`` with the JSON body and the headers of
 `graphmem.webhooks.signing` (the signature, the event type, the delivery's and the webhook's
@@ -94,6 +95,12 @@ class Deliverer:
     def __init__(self, memory: Memory, settings: WebhookConfig) -> None:
         self.memory = memory
         self.settings = settings
+        self._woken = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look at the outbox now rather than at the next poll (the app calls it after each
+        request that may have written; from the event loop's thread)."""
+        self._woken.set()
 
     async def run(self) -> None:
         """Pass after pass until cancelled; a pass that fails (the store down, say) is logged
@@ -106,7 +113,9 @@ class Deliverer:
                     log.warning("webhook delivery pass failed (trying again): %s", exc)
                     more = False
                 if not more:
-                    await asyncio.sleep(self.settings.poll_interval)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._woken.wait(), self.settings.poll_interval)
+                self._woken.clear()
 
     async def deliver(self, client: httpx.AsyncClient) -> bool:
         """One pass over the due webhooks; whether some had more pending than one batch."""
