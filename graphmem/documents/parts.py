@@ -67,11 +67,7 @@ def expand(messages: Any, config: MemoryConfig) -> list[Message]:
             raise ValidationError(f"messages[{i}].content is an empty list of parts")
         role, name = item.get("role") or "user", item.get("name")
         for j, part in enumerate(parts):
-            where = (
-                f"messages[{i}].content[{j}]"
-                if isinstance(content, list)
-                else (f"messages[{i}].content")
-            )
+            where = f"messages[{i}].content" + (f"[{j}]" if isinstance(content, list) else "")
             kind, value = _part(part, where)
             try:
                 if kind == "text":
@@ -108,11 +104,8 @@ def _part(part: Any, where: str) -> tuple[str, str]:
     if kind != "text" and isinstance(value, dict):
         value = value.get("url")
     if not isinstance(value, str) or not value.strip():
-        shape = (
-            '{"type": "text", "text": ...}'
-            if kind == "text"
-            else (f'{{"type": "{kind}", "{kind}": {{"url": ...}}}}')
-        )
+        inner = "..." if kind == "text" else '{"url": ...}'
+        shape = f'{{"type": "{kind}", "{kind}": {inner}}}'
         raise ValidationError(f"{where} must look like {shape}")
     return kind, value
 
