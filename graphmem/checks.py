@@ -32,6 +32,32 @@ def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
     return value
 
 
+def check_id(name: str, value: Any) -> str:
+    """`value` if it is a non-empty string (an id), else `ValidationError` naming it.
+
+    >>> check_id("episode_id", "")
+    Traceback (most recent call last):
+    graphmem.errors.ValidationError: episode_id must be a non-empty string, got ''
+    """
+    if not isinstance(value, str) or not value:
+        raise ValidationError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+def check_text(name: str, value: Any, limit: int) -> str | None:
+    """`value` stripped if it is None or text of 1..`limit` characters, else
+    `ValidationError` naming it (optional free text: a reason, a name).
+
+    >>> check_text("reason", "  a joke ", 100), check_text("reason", None, 100)
+    ('a joke', None)
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise ValidationError(f"{name} must be a non-empty string of at most {limit} characters")
+    return value.strip()
+
+
 def check_path(name: str, value: Any) -> Path:
     """`value` as a `Path` if it is text or path-like (and holds no NUL), else
     `ValidationError` naming the argument.

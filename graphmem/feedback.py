@@ -25,6 +25,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from .checks import check_text
 from .context import Context
 from .effects import Steps, TxSteps, read, run, write
 from .errors import NotFoundError, ValidationError
@@ -62,7 +63,7 @@ def feedback(
     VERY_NEGATIVE are DELETE (the version retracted) and UPDATE (what it had superseded,
     restored); other kinds have none. A memory with no current version is NotFoundError."""
     kind = _kind(feedback)
-    reason, by = _text("reason", reason), _text("by", by)
+    reason, by = check_text("reason", reason, _MAX_TEXT), check_text("by", by, _MAX_TEXT)
     chain = yield from versions(memory_id)
     current = [v for v in chain if v["status"] == "current"]
     if not current:
@@ -134,13 +135,3 @@ def _kind(value: Any) -> str:
     if kind not in KINDS:
         raise ValidationError(f"feedback must be one of {', '.join(KINDS)}, got {value!r}")
     return kind
-
-
-def _text(name: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip() or len(value) > _MAX_TEXT:
-        raise ValidationError(
-            f"{name} must be a non-empty string of at most {_MAX_TEXT} characters"
-        )
-    return value.strip()

@@ -14,9 +14,10 @@ import uuid
 from typing import Any
 
 from . import records
+from .checks import check_id
 from .context import Context
 from .effects import Steps, TxSteps, read, run, write
-from .errors import NotFoundError, ValidationError
+from .errors import NotFoundError
 from .reads import versions
 from .scope import Scope
 from .times import now_iso
@@ -34,7 +35,7 @@ def forget_episode(
     """Retract what the episode alone taught, restore what that had replaced, and delete the
     episode. Returns the events: DELETE (retracted) and UPDATE (restored)."""
     scope = Scope.of(user_id, agent_id, run_id)
-    _check_id("episode_id", episode_id)
+    check_id("episode_id", episode_id)
     if not (yield from read("episode_find", id=episode_id, owner=scope.owner)):
         raise NotFoundError(f"no episode {episode_id!r} in {scope.owner}'s memory")
     events = yield from _forget(scope, [episode_id])
@@ -53,7 +54,7 @@ def forget_document(
     sections, graphmem.documents), in one transaction: what they alone taught is retracted.
     Returns the events and the forgotten episodes' ids, in the document's order."""
     scope = Scope.of(user_id, agent_id, run_id)
-    _check_id("document_id", document_id)
+    check_id("document_id", document_id)
     rows = yield from read("episode_document", owner=scope.owner, document_id=document_id)
     if not rows:
         raise NotFoundError(f"no document {document_id!r} in {scope.owner}'s memory")
@@ -107,11 +108,6 @@ def _place(row: dict[str, Any]) -> int:
     """An episode's place in its document (its metadata's document part)."""
     document = json.loads(row["metadata"] or "{}").get("document") or {}
     return int(document.get("part") or 0)
-
-
-def _check_id(name: str, value: Any) -> None:
-    if not isinstance(value, str) or not value:
-        raise ValidationError(f"{name} must be a non-empty string")
 
 
 def restore(

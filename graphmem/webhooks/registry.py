@@ -18,6 +18,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..checks import check_id, check_text
 from ..context import Context
 from ..effects import Steps, read, run, write
 from ..errors import NotFoundError, ValidationError
@@ -47,7 +48,7 @@ def create_webhook(
     now = now_iso()
     fields: dict[str, Any] = {
         "id": str(uuid.uuid4()),
-        "name": _name(name),
+        "name": check_text("name", name, _MAX_NAME),
         "url": _url(url),
         "event_types": _event_types(list(EVENT_TYPES) if event_types is None else event_types),
         "secret": _secret(secret) if secret is not None else secrets.token_hex(32),
@@ -72,7 +73,7 @@ def get_webhooks(
 
 def get_webhook(ctx: Context, webhook_id: str) -> Steps[dict[str, Any]]:
     """One webhook by id (NotFoundError when there is none)."""
-    rows = yield from read("webhook_get", id=_id(webhook_id))
+    rows = yield from read("webhook_get", id=check_id("webhook_id", webhook_id))
     if not rows:
         raise NotFoundError(f"no webhook with id {webhook_id!r}")
     return _record(rows[0])
@@ -97,7 +98,7 @@ def update_webhook(
         "id": current["id"],
         "url": current["url"] if url is None else _url(url),
         "event_types": current["event_types"] if event_types is None else _event_types(event_types),
-        "name": current["name"] if name is None else _name(name),
+        "name": current["name"] if name is None else check_text("name", name, _MAX_NAME),
         "active": current["active"] if active is None else active,
     }
     new_secret = None if secret is None else _secret(secret)
@@ -135,12 +136,6 @@ def _record(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _id(value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValidationError(f"webhook_id must be a non-empty string, got {value!r}")
-    return value
-
-
 def _url(value: Any) -> str:
     if not isinstance(value, str) or len(value) > _MAX_URL:
         raise ValidationError(f"url must be a string of at most {_MAX_URL} characters")
@@ -162,14 +157,6 @@ def _event_types(value: Any) -> list[str]:
             f"unknown event type(s) {unknown!r}: choose from {', '.join(EVENT_TYPES)}"
         )
     return list(dict.fromkeys(value))
-
-
-def _name(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip() or len(value) > _MAX_NAME:
-        raise ValidationError(f"name must be a non-empty string of at most {_MAX_NAME} characters")
-    return value.strip()
 
 
 def _secret(value: Any) -> str:
