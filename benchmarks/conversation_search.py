@@ -1,6 +1,6 @@
 """Search latency on a conversation store, with a breakdown of every search.
 
-The store is the dev LoCoMo conversations ingested turn by turn (offline extractor, MiniLM),
+The store is the dev LoCoMo conversations ingested in order (offline extractor, MiniLM),
 kept in `--home` and ingested once (`locomo_retrieval.py --ingest-only` when missing). Every
 question of categories 1-4 is asked with `search(question, user_id=conversation, limit=10)`,
 the query embedding included, twice:

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
 from benchmarks.llm_replay import Forward, Replay, load_replay  # noqa: E402
-from benchmarks.locomo_retrieval import DATA, RESULTS, add_turn, turns_of  # noqa: E402
+from benchmarks.locomo_retrieval import DATA, RESULTS, turn_item, turns_of  # noqa: E402
 from graphmem import Memory  # noqa: E402
 from tests.openai_stub import openai_server  # noqa: E402
 
@@ -77,7 +77,7 @@ def run(
             for conversation, turn in turns:
                 before = len(received)
                 t0 = time.perf_counter()
-                result = add_turn(m, user_prefix + conversation, turn)
+                result = m.add(**turn_item(user_prefix + conversation, turn))
                 add_ms.append((time.perf_counter() - t0) * 1000)
                 calls.append(len(received) - before)
                 events.update(e["event"] for e in result["results"])

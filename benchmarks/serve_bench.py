@@ -1,6 +1,6 @@
 """Search and add through every way in, on one LoCoMo-sized store, in one run.
 
-The store is the dev LoCoMo conversations ingested turn by turn (offline extractor, MiniLM),
+The store is the dev LoCoMo conversations ingested in order (offline extractor, MiniLM),
 kept in `--home` and ingested once (by `locomo_retrieval.py --ingest-only` when missing).
 Then, in order:
 

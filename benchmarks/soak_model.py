@@ -162,6 +162,7 @@ class UserModel:
         deleted = restored = 0
         for fact in self.facts.values():
             versions = fact.versions
+            retracting = {i for i, v in enumerate(versions) if v.episodes == {episode}}
             for i, v in enumerate(list(versions)):
                 if episode not in v.episodes:
                     continue
@@ -172,8 +173,10 @@ class UserModel:
                 if not was_current:
                     continue
                 deleted += 1
-                if i > 0 and versions[i - 1].status == SUPERSEDED:
-                    before = versions[i - 1]
+                # the last earlier version this call does not retract too, if superseded
+                kept = [j for j in range(i) if j not in retracting]
+                if kept and versions[kept[-1]].status == SUPERSEDED:
+                    before = versions[kept[-1]]
                     versions.append(Version(before.target, before.episodes - {episode}))
                     restored += 1
         self.episodes.discard(episode)

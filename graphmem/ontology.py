@@ -58,6 +58,7 @@ class Trigger(_Strict):
     preps: list[str] = Field(default_factory=list)
     under: list[str] = Field(default_factory=list)
     objects: list[str] = Field(default_factory=list, description="allowed object head lemmas")
+    negated_only: bool = Field(False, description="counts only negated: 'can't stand'")
     change: bool = False
     ends: bool = False
     reverse: bool = False
@@ -96,7 +97,29 @@ class RelationType(_Strict):
     symmetric: bool = False
     contradicts: list[str] = Field(default_factory=list)
     negation: str | None = Field(None, description="what a negated trigger means (DISLIKES)")
+    future: str | None = Field(
+        None, description="what it means when dated after the message (PLANS_TO_VISIT)"
+    )
     triggers: list[Trigger] = Field(default_factory=list)
+    activity_verbs: list[str] = Field(
+        default_factory=list,
+        description="light verbs stating it of a bare activity: 'do yoga', 'go running'",
+    )
+    quiet_triggers: list[Trigger] = Field(
+        default_factory=list,
+        description="extractor-only triggers, too common for query intent: 'take a class'",
+    )
+    activities: list[str] = Field(
+        default_factory=list,
+        description="verbs that name the activity themselves: 'I've been painting' -> painting",
+    )
+    concrete: bool = Field(
+        False,
+        description="objects must be concrete nouns, a demonstrative one too: 'made this bowl'",
+    )
+    collective: bool = Field(
+        False, description="a 'we' subject states it of the speaker too: 'we went camping'"
+    )
     template: str | None = Field(
         None, description="readable fact, e.g. '{subject} works at {object}'"
     )
@@ -124,7 +147,7 @@ class Ontology(_Strict):
             for t in [*r.subject, *r.object]:
                 if t not in entity_names:
                     raise ValueError(f"relation type {r.name}: unknown entity type {t!r}")
-            for other in [r.inverse, r.negation, *r.contradicts]:
+            for other in [r.inverse, r.negation, r.future, *r.contradicts]:
                 if other is not None and other not in rel_names:
                     raise ValueError(f"relation type {r.name}: unknown relation {other!r}")
         category_names = {c.name for c in self.categories}

@@ -286,14 +286,13 @@ def test_score_conll_lenient_names_and_unjudged_types() -> None:
 # -- the gold set itself -------------------------------------------------------------------------
 
 
-def test_gold_set_is_well_formed() -> None:
-    rows = bench.load_gold(bench.GOLD)
-    assert len(rows) >= 170
+def _check_gold(rows: list[dict], min_rows: int, future_starts: bool = False) -> None:
+    """Ids unique, relations in the ontology, names taken from the text (or the speaker),
+    times as dates not after the message (a start may be, with `future_starts`: a plan)."""
+    assert len(rows) >= min_rows
     assert len({r["id"] for r in rows}) == len(rows)
     names = {r.name for r in ONTO.relation_types}
-    counts = Counter(x["relation"] for r in rows for x in r["relations"])
-    assert set(counts) <= names
-    assert all(counts[n] >= 3 for n in names), {n: counts[n] for n in names if counts[n] < 3}
+    assert {x["relation"] for r in rows for x in r["relations"]} <= names
     nm = [r for r in rows if "non_memorable" in r["tags"]]
     assert len(nm) >= 35 and all(not r["relations"] for r in nm)
     for r in rows:
@@ -311,7 +310,29 @@ def test_gold_set_is_well_formed() -> None:
                 assert name == r["speaker"] or f" {name_key(name)} " in f" {text} ", (r["id"], name)
             for field in ("valid_from", "valid_to"):
                 if x.get(field):
-                    assert len(x[field]) == 10 and x[field] <= r["date"], (r["id"], field)
+                    assert len(x[field]) == 10, (r["id"], field)
+                    future_ok = future_starts and field == "valid_from"
+                    assert future_ok or x[field] <= r["date"], (r["id"], field)
         if r["relations"]:
             assert "non_memorable" not in r["tags"]
             json.dumps(r)
+
+
+def test_gold_set_is_well_formed() -> None:
+    _check_gold(bench.load_gold(bench.GOLD), 170)
+
+
+def test_conversational_gold_set_is_well_formed() -> None:
+    rows = bench.load_gold(bench.CONVERSATIONAL)
+    _check_gold(rows, 150, future_starts=True)
+    assert {r["id"] for r in rows} == {f"c{n:03d}" for n in range(1, len(rows) + 1)}
+    share = sum("non_memorable" in r["tags"] for r in rows) / len(rows)
+    assert 0.15 <= share <= 0.25  # about a fifth is chit-chat
+
+
+def test_every_relation_has_gold_examples() -> None:
+    """Each relation type has at least 3 examples over the two gold sets."""
+    rows = [*bench.load_gold(bench.GOLD), *bench.load_gold(bench.CONVERSATIONAL)]
+    counts = Counter(x["relation"] for r in rows for x in r["relations"])
+    names = {r.name for r in ONTO.relation_types}
+    assert all(counts[n] >= 3 for n in names), {n: counts[n] for n in names if counts[n] < 3}

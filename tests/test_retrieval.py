@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import networkx as nx
@@ -19,6 +19,8 @@ from graphmem.cli import main as cli_main
 from graphmem.errors import NotFoundError, ScopeError, ValidationError
 from graphmem.memory import AsyncMemory
 from graphmem.ontology import load_ontology
+from graphmem.records import light
+from graphmem.search.found import Candidate, Found
 from graphmem.search.intent import Chain, lemmas, parse
 from graphmem.search.ranking import (
     EpisodeFeatures,
@@ -30,11 +32,19 @@ from graphmem.search.ranking import (
 )
 from graphmem.search.readonly import check
 from graphmem.search.rerank import apply
+from graphmem.search.scoring import rank
+from graphmem.search.when import Window, window
 
 
 def other_end(result: dict[str, Any], name: str) -> str:
     """The entity a fact result answers with, seen from `name`."""
     return result["target"] if result["source"] == name else result["source"]
+
+
+def say(memory: Memory, user: str, said: list[tuple[str, str]], **kwargs: Any) -> None:
+    """Add each (speaker, text) as the speaker's message."""
+    for name, text in said:
+        memory.add({"role": "user", "content": text, "name": name}, user_id=user, **kwargs)
 
 
 def facts(res: dict[str, Any]) -> list[dict[str, Any]]:
@@ -294,6 +304,51 @@ def test_an_episode_is_returned_when_it_is_the_best_evidence(memory: Memory, use
     assert first["sources"][0]["id"] == first["id"]
 
 
+def test_a_speakers_own_turn_ranks_above_a_turn_that_names_them(memory: Memory, user: str) -> None:
+    memory.add_relation("Gina", "WORKS_AT", "Fab Store", user_id=user)
+    memory.add_relation("Jon", "WORKS_AT", "Dance Studio", user_id=user)
+    said = [
+        ("Jon", "Gina told me she designed a new logo for her store."),
+        ("Gina", "Here's a peek at the cozy space I designed."),
+        ("Jon", "My dance floor was designed by a friend."),
+    ]
+    say(memory, user, said)
+    res = memory.search("What did Gina design?", user_id=user)
+    episodes = [r["memory"] for r in res["results"] if r["type"] == "episode"]
+    assert episodes[0] == "Here's a peek at the cozy space I designed."
+    assert episodes.index("Gina told me she designed a new logo for her store.") < episodes.index(
+        "My dance floor was designed by a friend."
+    )
+
+
+def test_a_chain_that_reaches_nothing_keeps_the_question_on_its_start(
+    memory: Memory, user: str
+) -> None:
+    memory.add_relation("Melanie", "LIVES_IN", "Boston", user_id=user)
+    memory.add_relation("Caroline", "LIVES_IN", "Denver", user_id=user)
+    said = [
+        ("Caroline", "My daughter's birthday is coming up, when is it again?"),
+        ("Melanie", "We celebrated my daughter's birthday with a concert last night."),
+    ]
+    say(memory, user, said, infer=False)
+    res = memory.search("When is Melanie's daughter's birthday?", user_id=user)
+    episodes = [r for r in res["results"] if r["type"] == "episode"]
+    assert episodes[0]["source"] == "Melanie"
+
+
+def test_a_date_in_the_question_prefers_what_happened_then(memory: Memory, user: str) -> None:
+    memory.add_relation("Melanie", "LIVES_IN", "Boston", user_id=user)
+    for when, text in [
+        ("2023-05-20T10:00:00Z", "I painted a lake at sunrise this weekend."),
+        ("2023-07-14T10:00:00Z", "I painted a horse this weekend."),
+        ("2023-09-02T10:00:00Z", "I painted a sunset over the lake this weekend."),
+    ]:
+        say(memory, user, [("Melanie", text)], infer=False, timestamp=when)
+    res = memory.search("What did Melanie paint in July 2023?", user_id=user)
+    episodes = [r for r in res["results"] if r["type"] == "episode"]
+    assert episodes[0]["memory"] == "I painted a horse this weekend."
+
+
 def test_rerank_hook_reorders(memory: Memory, office: str) -> None:
     class PreferMadrid:
         def rerank(self, query: str, documents: list[str]) -> list[float]:
@@ -417,6 +472,95 @@ def test_pagerank_matches_networkx() -> None:
     assert sum(ours.values()) == pytest.approx(1.0)
     assert personalized_pagerank([], {}) == {}
     assert personalized_pagerank([], {"x": 1.0}) == {"x": 1.0}
+
+
+def _episode(eid: str, speaker: str, mentions: list[str], similarity: float) -> dict[str, Any]:
+    return {
+        "id": eid,
+        "content": eid,
+        "role": "user",
+        "name": speaker,
+        "metadata": {},
+        "occurred_at": "2024-01-01T00:00:00+00:00",
+        "similarity": similarity,
+        "entity_ids": mentions,
+    }
+
+
+def test_episode_anchor_speaker_then_mention_then_neither() -> None:
+    """What the question is about: its speaker's turns first, then turns that mention it, then
+    the rest, at equal similarity; similarity still orders within each."""
+    found = Found()
+    found.seed({"id": "g", "name": "Gina", "type": "PERSON"}, 1.0, "name")
+    found.named["g"] = "gina"
+    found.focus.add("g")
+    found.episodes = [
+        _episode("other", "Jon", [], 0.9),
+        _episode("names-her", "Jon", ["g"], 0.6),
+        _episode("hers-weaker", "Gina", [], 0.5),
+        _episode("hers", "Gina", [], 0.6),
+    ]
+    order = [r["id"] for r in rank(parse("What did Gina design?", load_ontology()), found, True)]
+    assert order == ["hers", "hers-weaker", "names-her", "other"]
+
+
+def test_episodes_are_pagerank_nodes() -> None:
+    """An episode's proximity is its own PageRank in the entity-episode graph: of two equally
+    similar episodes, the one that mentions more of what the entry entity reaches ranks
+    higher (its best entity alone would tie them)."""
+    found = Found()
+    found.seed({"id": "a", "name": "Acme", "type": "ORGANIZATION"}, 1.0, "vector")
+    for vid, end in (("f1", "b"), ("f2", "c")):
+        values = [vid, vid, "WORKS_AT", end, end, "PERSON", "a", "Acme", "ORGANIZATION"]
+        record, _ = light([*values, 0.5, None, "2024-01-01T00:00:00+00:00", [], None])
+        found.facts[vid] = Candidate(record, 0.5)
+    found.episodes = [_episode("one", "x", ["b"], 0.5), _episode("two", "x", ["b", "c"], 0.5)]
+    results = rank(parse("Acme", load_ontology()), found, True)
+    episodes = [r for r in results if r["type"] == "episode"]
+    assert [r["id"] for r in episodes] == ["two", "one"]
+    two, one = (r["_features"].proximity for r in episodes)
+    assert two > one
+
+
+@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31)))
+def test_a_written_date_is_read_as_its_window(day: date) -> None:
+    month = day.strftime("%B")
+    other = (day.replace(day=1) + timedelta(days=40)).isoformat() + "T00:00:00+00:00"
+    at = day.isoformat() + "T12:00:00+00:00"
+    for text, expected in (
+        (f"What happened on {month} {day.day}, {day.year}?", Window(day.year, day.month, day.day)),
+        (f"What happened on {day.day} {month}, {day.year}?", Window(day.year, day.month, day.day)),
+        (f"What did she do in {month} {day.year}?", Window(day.year, day.month, None)),
+        (f"Where did he go in {month}?", Window(None, day.month, None)),
+        (f"How often in {day.year}?", Window(day.year, None, None)),
+    ):
+        got = window(text)
+        assert got == expected and got.holds(at)
+        if expected.month is not None:
+            assert not got.holds(other)
+    assert window("May I ask what you did?") is None and not Window(2023, 1, 1).holds(None)
+
+
+def test_an_asked_relation_stands_in_for_its_source_turn() -> None:
+    """The fact answering the question's relation takes its own source turn's place (the
+    structured answer citing the turn); a fact of another relation does not."""
+    found = Found()
+    found.seed({"id": "r", "name": "Rita", "type": "PERSON"}, 1.0, "name")
+    found.named["r"] = "rita"
+    found.focus.add("r")
+    facts = (("lives", "LIVES_IN", "said-lives"), ("likes", "LIKES", "said-likes"))
+    for vid, relationship, source in facts:
+        values = [vid, vid, relationship, "r", "Rita", "PERSON", "x", "X", "PLACE"]
+        record, _ = light([*values, 0.1, None, "2024-01-01T00:00:00+00:00", [source], None])
+        found.facts[vid] = Candidate(record, 0.1)
+    found.episodes = [
+        _episode("said-lives", "Rita", [], 0.9),
+        _episode("said-likes", "Rita", [], 0.8),
+    ]
+    results = rank(parse("Where does Rita live?", load_ontology()), found, True)
+    order = [r["id"] for r in results]
+    assert order[0] == "lives" and "said-lives" not in order
+    assert order.index("said-likes") < order.index("likes")
 
 
 def test_blend_normalized_recency() -> None:

@@ -169,6 +169,14 @@ def test_forgetting_restores_what_the_episode_replaced_unless_it_taught_that_too
     both.apply_event({"event": "UPDATE", "id": "L", "target": "Rome"}, {"e1"})
     assert both.forget("e1") == (1, 0)  # e1 alone taught Oslo too: nothing to restore
     assert both.current() == {}
+    skip = model(episodes=("e1", "e2"))
+    skip.apply_event({"event": "ADD", "id": "L", "source": "Ann", "relationship": "LIVES_IN",
+                      "target": "Oslo"}, {"e1"})  # fmt: skip
+    for target in ("Rome", "Pisa"):
+        skip.apply_event({"event": "UPDATE", "id": "L", "target": target}, {"e2"})
+    # e2 alone taught Rome and Pisa: Oslo, the last version it did not teach, comes back
+    assert skip.forget("e2") == (1, 1)
+    assert [(v.target, v.status) for v in skip.facts["L"].versions][-1] == ("Oslo", "current")
 
 
 def test_a_merge_must_close_equal_facts_and_extra_functional_values() -> None:

@@ -7,6 +7,15 @@ person to the speaker and he/she to the last person named, applies negation and 
 markers, and anchors time expressions to the message time. Questions, greetings and general
 statements that involve nobody in the user's life produce nothing.
 
+Conversational phrasings it reads besides: idioms declared as triggers ("into pottery",
+"can't stand cilantro" through `negated_only`, "Hiking is my favorite", "a passion of mine");
+a relation's `activity_verbs` with a bare activity ("do yoga", "go running"); a verb governed
+by "stop"/"quit" as ended ("stopped using Facebook"); a visit dated after the message as its
+relation's `future` ("flying to Tokyo next month" -> PLANS_TO_VISIT); any predicate noun with
+"at" as the ontology's wildcard noun trigger ("a nurse at Mercy Hospital"); names before or
+after a relational noun ("Rex, my dog"). It drops names said to the listener ("Hey Nate,"),
+demonstrative objects ("that idea") and unnamed common nouns as people ("People love ...").
+
 >>> ex = OfflineExtractor()
 >>> [(r.subject, r.relation, r.object) for r in ex.extract_text("My sister Emma lives in Rome.",
 ...     speaker="Maya").relations]
@@ -28,12 +37,11 @@ from ..messages import Message
 from ..ontology import Ontology, RelationType, Trigger, load_ontology
 from ..store import collector
 from ..times import now_iso
+from . import syntax
 from .base import ExtractionRequest
 from .models import ExtractedEntity, ExtractedRelation, Extraction
 from .temporal import resolve
 
-FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself"})
-THIRD_PERSON = frozenset({"he", "she", "him", "her", "his", "hers"})
 SKIP_PRONOUNS = frozenset(
     {
         "you",
@@ -41,7 +49,6 @@ SKIP_PRONOUNS = frozenset(
         "yours",
         "we",
         "us",
-        "our",
         "they",
         "them",
         "their",
@@ -60,22 +67,24 @@ SKIP_PRONOUNS = frozenset(
         "one",
     }
 )
-NER_TYPES = {
-    "PERSON": "Person",
-    "ORG": "Organization",
-    "GPE": "Place",
-    "LOC": "Place",
-    "FAC": "Place",
-    "EVENT": "Event",
-    "PRODUCT": "Product",
-    "NORP": "Thing",
-    "WORK_OF_ART": "Thing",
-    "LANGUAGE": "Topic",
-}
-NEGATION_WORDS = frozenset({"not", "n't", "never", "no"})
-ENDING_ADVERBS = frozenset({"anymore", "longer"})
-NAMING_VERBS = frozenset({"name", "call"})
-_SUBJECT_DEPS = ("nsubj", "nsubjpass")
+# "I stopped using Facebook": the governed verb's relation ends
+ENDING_GOVERNORS = frozenset({"stop", "quit"})
+# governors under which an activity verb is done, not wished or liked ("started painting")
+ACTIVITY_GOVERNORS = frozenset({"go", "start", "begin", "keep", "continue", "try", "be"})
+# governors of a wish, under which no fact is stated ("I'm hoping to use my platform");
+# "hop" is how the tagger lemmatizes "hoping"
+WANTS = frozenset({"want", "hope", "hop", "wish"})
+# prepositions before a gerund that say it was done ("after finishing my screenplay"; not
+# "feel like writing a drama")
+DONE_PREPS = frozenset({"after", "over", "since", "from"})
+# prepositions that make an activity verb mean something else ("ran into", "run for office")
+AWAY = frozenset({"into", "for", "out", "over", "across", "off", "up", "in", "about"})
+# governors of a plan or a wish, not a fact ("planning to take a trip")
+WISHES = frozenset(
+    {"plan", "want", "hope", "intend", "wait", "think", "wish", "need", "like", "love"}
+)
+# the wildcard noun trigger: any predicate noun that declares no trigger ("a nurse at X")
+ANY_NOUN = "*"
 # Texts per spaCy batch in `extract_batch` (its results do not depend on the batching).
 _PIPE_BATCH = 256
 
@@ -111,6 +120,8 @@ def _load_pipeline() -> Any:
 class _Rule:
     relation: RelationType
     trigger: Trigger
+    activity: bool = False  # from `activity_verbs`: the object is a bare activity or gerund
+    quiet: bool = False  # from `quiet_triggers`: a concrete object, no modal
 
 
 @dataclass
@@ -128,6 +139,8 @@ class OfflineExtractor:
         self._verbs: dict[str, list[_Rule]] = {}
         self._adjs: dict[str, list[_Rule]] = {}
         self._nouns: dict[str, list[_Rule]] = {}
+        self._activities: dict[str, RelationType] = {}
+        self._activity_names: dict[str, RelationType] = {}  # "painting", the noun
         for rel in self.ontology.relation_types:
             for trig in rel.triggers:
                 if trig.verb:
@@ -136,6 +149,14 @@ class OfflineExtractor:
                     self._adjs.setdefault(trig.adj, []).append(_Rule(rel, trig))
                 elif trig.noun:
                     self._nouns.setdefault(trig.noun, []).append(_Rule(rel, trig))
+            for verb in rel.activity_verbs:
+                rule = _Rule(rel, Trigger(verb=verb), activity=True)
+                self._verbs.setdefault(verb, []).append(rule)
+            for trig in rel.quiet_triggers:
+                self._verbs.setdefault(trig.verb or "", []).append(_Rule(rel, trig, quiet=True))
+            for verb in rel.activities:
+                self._activities.setdefault(verb, rel)
+                self._activity_names.setdefault(syntax.gerund(verb), rel)
         for index in (self._verbs, self._adjs, self._nouns):
             for rules in index.values():  # "X is based in Y": try LOCATED_IN (no people) first
                 rules.sort(key=lambda r: "Person" in r.relation.subject)
@@ -200,12 +221,14 @@ class OfflineExtractor:
         relations: list[ExtractedRelation] = []
         entities: dict[str, ExtractedEntity] = {}
         for sent in doc.sents:
-            if _is_question(sent):
+            if syntax.is_question(sent):
                 continue
             found = list(self._sentence(sent, ctx))
             valid_from, valid_to = resolve(sent.text, ctx.occurred_at)
             for rel, subj, obj, negated, change, timed in found:
                 start, end = (valid_from, valid_to) if timed else (None, None)
+                if rel.future and start and start[:10] > ctx.occurred_at[:10]:
+                    rel, start = self.ontology.relation(rel.future), None  # "fly to X next month"
                 if negated and end is None:
                     end, start = start or ctx.occurred_at, None
                 elif change and start is None:
@@ -238,6 +261,11 @@ class OfflineExtractor:
             )
             if verbal and lemma in self._verbs:
                 yield from self._verb(tok, self._verbs[lemma], ctx)
+            if tok.pos_ == "VERB" and lemma in self._activities:
+                yield from self._activity(tok, self._activities[lemma], ctx)
+                yield from self._activity_subject(tok, self._activities[lemma], ctx)
+            elif tok.pos_ == "NOUN" and tok.lower_ in self._activity_names:
+                yield from self._activity_subject(tok, self._activity_names[tok.lower_], ctx)
             adj = lemma if lemma in self._adjs else tok.lower_
             if (
                 tok.pos_ in ("ADJ", "VERB")
@@ -245,61 +273,153 @@ class OfflineExtractor:
                 and tok.dep_ in ("acomp", "ROOT", "xcomp", "conj", "attr")
             ):
                 yield from self._adj(tok, self._adjs[adj], ctx)
-            if tok.pos_ in ("NOUN", "PROPN") and lemma in self._nouns:
-                yield from self._noun(tok, self._nouns[lemma], ctx)
+            if tok.pos_ in ("NOUN", "PROPN"):
+                rules = self._noun_rules(tok)
+                if rules:
+                    yield from self._noun(tok, rules, ctx)
+
+    def _noun_rules(self, noun: Any) -> list[_Rule]:
+        """The noun triggers a noun carries: its own lemma's; a trigger adjective's that
+        modifies it ("my favorite band"); or the wildcard's when it is predicated of a
+        subject ("I'm a nurse at Mercy Hospital")."""
+        lemma = noun.lemma_.lower()
+        if lemma in self._nouns:
+            return self._nouns[lemma]
+        for c in noun.children:
+            if c.dep_ == "amod" and c.lemma_.lower() in self._nouns:
+                return self._nouns[c.lemma_.lower()]
+        if noun.dep_ == "attr" and noun.pos_ == "NOUN":
+            return self._nouns.get(ANY_NOUN, [])
+        return []
 
     def _verb(self, verb: Any, rules: list[_Rule], ctx: _Context) -> Iterator[tuple]:
-        governor = verb.head.lemma_.lower() if verb.dep_ in ("xcomp", "advcl") else None
+        governor = syntax.governor(verb)
         chosen = [r for r in rules if governor and governor in r.trigger.under]
         if not chosen:
             chosen = [r for r in rules if not r.trigger.under]
         if verb.lemma_.lower() == "be" and not any(r.trigger.preps for r in chosen):
             return
-        subjects = _subjects(verb)
-        agent = [p for c in verb.children if c.dep_ == "agent" for p in _pobjs(c)]
+        subjects = syntax.subjects(verb)
+        agent = [p for c in verb.children if c.dep_ == "agent" for p in syntax.pobjs(c)]
         passive = any(c.dep_ == "nsubjpass" for c in verb.children)
-        negated = _negated(verb)
+        negated = syntax.negated(verb) or governor in ENDING_GOVERNORS
         pairs: set[tuple[str, str]] = set()
         chosen.sort(key=lambda r: not r.trigger.objects)  # constrained triggers first
+        hedged = syntax.hedged(verb)
+        possible = syntax.hedged(verb, future=False)
         for rule in chosen:
             trig = rule.trigger
+            if trig.negated_only and not negated:
+                continue
+            if (possible or governor in WANTS) and not (trig.under or trig.negated_only):
+                continue  # "I would recommend visiting castles", "we could meet"
+            if (rule.quiet or rule.relation.concrete) and (
+                hedged
+                or negated
+                or governor in WISHES
+                or (
+                    verb.dep_ == "conj" and syntax.governor(verb.head) in WISHES
+                )  # "want to X and Y"
+                or verb.tag_ in ("VBP", "VBZ")
+                or (verb.dep_ == "xcomp" and verb.tag_ == "VB")  # "pumped to make some moves"
+                or (verb.dep_ == "pcomp" and verb.head.lower_ not in DONE_PREPS)
+            ):
+                continue  # "we can make a difference", "I haven't read it", "plan to take";
+                # a present habit makes nothing in particular ("I write all my code in Vim")
             if trig.preps:
-                objects = [
-                    p
-                    for c in verb.children
-                    if c.dep_ in ("prep", "dative") and c.lemma_.lower() in trig.preps
-                    for p in _pobjs(c)
-                ]
+                objects = syntax.prep_objects(verb, trig.preps)
             else:
-                objects = _direct_objects(verb)
+                objects = [o for o in syntax.direct_objects(verb) if not self._states_own(o)]
+            if rule.activity:  # "I go running"; not "I hate doing laundry" (hate states it)
+                if governor in self._verbs:
+                    continue
+                objects = [o for o in [*objects, *syntax.gerunds(verb)] if syntax.is_activity(o)]
             if trig.reverse:
                 subjects_, objects_ = (subjects, agent) if passive else (objects, subjects)
             elif passive:
                 subjects_, objects_ = subjects, agent or objects
             else:
                 subjects_, objects_ = subjects, objects
-            if trig.objects:
-                objects_ = [o for o in objects_ if _unwrap(o).lemma_.lower() in trig.objects]
+            objects_ = syntax.allowed(objects_, trig)
+            if rule.relation.object == ["Organization"] and not (trig.preps or trig.objects):
+                objects_ = [o for o in objects_ if syntax.proper(o)]  # not "joined a forum"
             if not objects_ and not trig.preps and rule.relation.symmetric and len(subjects_) >= 2:
                 subjects_, objects_ = subjects_[:1], subjects_[1:]  # "Sarah and I met"
-            for fact in self._emit(rule, subjects_, objects_, negated, ctx):
+            # a bare copula ("The Louvre is in Paris") needs a recognised name for its object
+            named = verb.lemma_.lower() == "be" and not trig.objects
+            named = named and "Thing" not in rule.relation.object
+            if rule.quiet or rule.relation.concrete:
+                objects_ = [syntax.quantity(o) for o in objects_]
+                objects_ = [o for o in objects_ if syntax.concrete(syntax.unwrap(o))]
+                subjects_ = [s for s in subjects_ if syntax.personal(s) or s.lower_ == "we"]
+            elif hedged:
+                subjects_ = [s for s in subjects_ if s.lower_ != "we"]
+            for fact in self._emit(rule, subjects_, objects_, negated, ctx, named=named):
                 pair = (fact[1][0].lower(), fact[2][0].lower())
                 if pair not in pairs:
                     pairs.add(pair)
                     yield fact
 
+    def _activity(self, verb: Any, relation: RelationType, ctx: _Context) -> Iterator[tuple]:
+        """A verb that names the activity itself, said of someone without an object ("I've
+        been painting lately", "we went biking"), not as a wish or under a taste verb ("I'd
+        love to paint", "I love painting": those state their own facts)."""
+        objects = [o for o in syntax.direct_objects(verb) if o.lemma_ not in syntax.NOT_ACTIVITIES]
+        if objects or syntax.hedged(verb) or syntax.negated(verb):
+            return  # "I read Dune" states what; "I've been painting a lot" still counts
+        if any(c.dep_ in ("auxpass", "prt") or c.lower_ in AWAY for c in verb.children):
+            return  # "drawn to turtles", "ran into a couple", "running for office"
+        if verb.dep_ in ("xcomp", "pcomp", "advcl") and verb.tag_ != "VBG":
+            return  # "I want to paint", "to help me draw"
+        governor = syntax.governor(verb)
+        if governor is not None and governor not in ACTIVITY_GOVERNORS:
+            return
+        if verb.dep_ in ("amod", "compound", "acl", "relcl", "csubj", "pobj"):
+            return  # "a running joke", "the painting I love"
+        name = syntax.gerund(verb.lemma_.lower())
+        for s in syntax.subjects(verb):
+            if s.lower_ == "we" and relation.collective:
+                subj: tuple[str, str] | None = (ctx.speaker, "Person")
+            else:
+                subj = self._mention(s, ctx, relation.subject)
+            if subj is not None and (syntax.personal(s) or s.lower_ == "we"):
+                yield (relation, subj, (name, "Activity"), False, False, True)
+
+    def _activity_subject(
+        self, verb: Any, relation: RelationType, ctx: _Context
+    ) -> Iterator[tuple]:
+        """An activity gerund as the subject of something said of the speaker's own life
+        ("Painting's a fun way to express my feelings", "Painting and drawing have helped
+        me"): the speaker does it."""
+        if verb.tag_ not in ("VBG", "NN") or syntax.has_object(verb):
+            return
+        if any(c.dep_ in ("auxpass", "prt") or c.lower_ in AWAY for c in verb.children):
+            return  # "Running for office was my chance"
+        node = verb
+        while node.dep_ == "conj":
+            node = node.head
+        if node.dep_ not in ("nsubj", "csubj") or syntax.negated(node.head):
+            return
+        attrs = [a for a in node.head.children if a.dep_ == "attr"]
+        if any(r.trigger.noun != ANY_NOUN for a in attrs for r in self._noun_rules(a)):
+            return  # "Hiking is my favorite", "Painting is my passion": a taste, said so
+        if not any(t.lower_ in ("my", "me", "mine", "myself") for t in verb.sent):
+            return
+        name = verb.lower_ if verb.pos_ == "NOUN" else syntax.gerund(verb.lemma_.lower())
+        yield (relation, (ctx.speaker, "Person"), (name, "Activity"), False, False, True)
+
     def _adj(self, adj: Any, rules: list[_Rule], ctx: _Context) -> Iterator[tuple]:
         head = adj.head if adj.dep_ in ("acomp", "attr", "xcomp") else adj
-        subjects = _subjects(head) or _subjects(adj)
+        subjects = syntax.subjects(head) or syntax.subjects(adj)
         if adj.dep_ == "conj":
-            subjects = _subjects(adj.head.head) if adj.head.dep_ == "acomp" else subjects
-        negated = _negated(head) or _negated(adj)
+            subjects = syntax.subjects(adj.head.head) if adj.head.dep_ == "acomp" else subjects
+        negated = syntax.negated(head) or syntax.negated(adj)
         for rule in rules:
             objects = [
                 p
                 for c in adj.children
                 if c.dep_ in ("prep", "agent") and c.lemma_.lower() in rule.trigger.preps
-                for p in _pobjs(c)
+                for p in syntax.pobjs(c)
             ]
             subjects_ = subjects
             if not objects and rule.relation.symmetric:  # "Tom and Ana got married"
@@ -311,34 +431,43 @@ class OfflineExtractor:
 
     def _noun(self, noun: Any, rules: list[_Rule], ctx: _Context) -> Iterator[tuple]:
         copular = noun.dep_ == "attr"  # only "Emma is not my sister" negates the tie itself
-        negated = copular and (_negated(noun.head) or _negated(noun))  # "no longer friends"
+        # "no longer friends"
+        negated = copular and (syntax.negated(noun.head) or syntax.negated(noun))
         for rule in rules:
             trig = rule.trigger
-            if trig.preps:  # "a member of the club", "a fan of jazz"
-                objects = [
-                    p
-                    for c in noun.children
-                    if c.dep_ == "prep" and c.lemma_.lower() in trig.preps
-                    for p in _pobjs(c)
+            if trig.noun == ANY_NOUN:  # "I'm a nurse at X": a person's role only
+                holders = syntax.subjects(noun.head) if copular else []
+                holders = [
+                    h for h in holders if syntax.personal(h) or h.lemma_.lower() in self._nouns
                 ]
-                holders = _subjects(noun.head) if copular else []
+                objects = syntax.role_objects(noun, trig.preps)
                 found = self._emit(rule, holders, objects, negated, ctx)
                 if found:
                     yield from found
                     return
                 continue
-            owner, named = _possessor(noun), _named(noun)
+            if trig.preps:  # "a member of the club", "a fan of jazz", "a jazz fan"
+                objects = syntax.role_objects(noun, trig.preps) or syntax.compound_object(noun)
+                objects = syntax.allowed(objects, trig)
+                holders = syntax.subjects(noun.head) if copular else []
+                found = self._emit(rule, holders, objects, negated, ctx)
+                if found:
+                    yield from found
+                    return
+                continue
+            names_only = set(rule.relation.object) <= {"Person", "Pet"}
+            owner, named = syntax.possessor(noun), syntax.named(noun, names_only)
             found = self._emit(rule, [owner] if owner is not None else [], named, negated, ctx)
             if found:
                 yield from found
                 return
             if copular and rule.relation.symmetric:
-                holders = _subjects(noun.head)
+                holders = syntax.subjects(noun.head)
                 with_ = [
                     p
                     for c in noun.children
                     if c.dep_ == "prep" and c.lemma_.lower() == "with"
-                    for p in _pobjs(c)
+                    for p in syntax.pobjs(c)
                 ]
                 pairs = (holders, with_) if with_ else (holders[:1], holders[1:])
                 found = self._emit(
@@ -355,233 +484,100 @@ class OfflineExtractor:
         objects: Iterable[Any],
         negated: bool,
         ctx: _Context,
+        named: bool = False,
     ) -> list[tuple]:
         """The facts a matched trigger states, skipping arguments whose known entity type the
-        relation does not allow (so "based in" is LIVES_IN for people, LOCATED_IN for firms)."""
+        relation does not allow (so "based in" is LIVES_IN for people, LOCATED_IN for firms);
+        with `named`, objects the parser did not recognise as an allowed entity too."""
         relation = rule.relation
         if negated and relation.negation:
             relation, negated = self.ontology.relation(relation.negation), False
         if rule.trigger.ends:
             negated = True
         out = []
+        concrete = rule.quiet or relation.concrete
         for s in subjects:
-            subj = self._mention(s, ctx, relation.subject)
-            if subj is None or not _fits(s, subj[1], relation.subject):
+            if s.lower_ == "we" and relation.collective:
+                subj: tuple[str, str] | None = (ctx.speaker, "Person")  # "we went camping"
+            else:
+                subj = self._mention(s, ctx, relation.subject)
+            if subj is None or not syntax.fits(s, subj[1], relation.subject):
                 continue
             for o in objects:
-                obj = self._mention(_unwrap(o), ctx, relation.object)
+                if syntax.demonstrative(o) and not concrete:
+                    continue  # "I love that idea"; but "I made this bowl"
+                if syntax.junk(syntax.unwrap(o)) or (
+                    not {"Activity", "Thing"} & set(relation.object) and syntax.gerund_like(o)
+                ):
+                    continue  # "I love the way it turned out", "go back to acting"
+                if syntax.unnamed(o, "Thing" in relation.object):
+                    continue  # "I love that idea", "I lost my job"
+                obj = self._mention(syntax.unwrap(o), ctx, relation.object)
                 if obj is None or obj[0].lower() == subj[0].lower():
                     continue
-                if not _fits(_unwrap(o), obj[1], relation.object):
+                # a name a relational noun introduces is what the noun says ("Max, my turtle")
+                introduced = rule.trigger.noun is not None and not rule.trigger.preps
+                introduced = introduced and set(relation.object) <= {"Person", "Pet"}
+                if introduced and obj[1] not in relation.object:
+                    obj = (obj[0], relation.object[0])
+                elif not syntax.fits(syntax.unwrap(o), obj[1], relation.object):
+                    continue
+                if (
+                    named
+                    and syntax.NER_TYPES.get(syntax.unwrap(o).ent_type_) not in relation.object
+                ):
                     continue
                 # a relational noun ("my sister") states a lasting tie, not the sentence's event
                 timed = rule.trigger.noun is None
                 out.append((relation, subj, obj, negated, rule.trigger.change, timed))
         return out
 
+    def _states_own(self, tok: Any) -> bool:
+        """Whether a verb complement is an infinitive trigger verb, which states its own fact
+        ("I'd love to go to Sweden" is about Sweden, not a liking of "go"; a gerund, as in
+        "I go running", is the activity itself)."""
+        return (
+            tok.pos_ == "VERB"
+            and tok.dep_ == "xcomp"
+            and tok.tag_ != "VBG"
+            and any(  # a making verb without an object is the activity ("love to cook")
+                not (r.quiet or r.relation.concrete)
+                for r in self._verbs.get(tok.lemma_.lower(), [])
+            )
+        )
+
     def _mention(self, tok: Any, ctx: _Context, allowed: list[str]) -> tuple[str, str] | None:
         """(name, type) of the entity a token refers to, or None when it is no entity."""
         low = tok.lower_
-        if low in FIRST_PERSON:
+        if low in syntax.FIRST_PERSON:
             return ctx.speaker, "Person"
-        if low in THIRD_PERSON:
+        if low in syntax.THIRD_PERSON:
             return (ctx.last_person, "Person") if ctx.last_person else None
         if low in SKIP_PRONOUNS or tok.pos_ in ("PRON", "DET", "NUM", "ADV", "ADP"):
             return None
+        if syntax.vocative(tok):
+            return None  # "Hey Nate, my favorite treat is ...": Nate is spoken to
         if tok.pos_ == "NOUN" and tok.lemma_.lower() in self._nouns:
-            named = _introduced(tok)
+            named = syntax.introduced(tok)
             if named is None and any(c.dep_ == "poss" for c in tok.children):
                 return None  # "my sister lives in Rome": which sister is not said
             tok = named or tok  # "my sister Emma lives..." -> Emma
-        name = _phrase(tok)
+        if allowed == ["Person"] and (syntax.common(tok) or syntax.quoted(tok)):
+            return None  # "People love the beach", "a mentor can do wonders": nobody named
+        name = syntax.phrase(tok)
         if not name:
             return None
-        kind = NER_TYPES.get(tok.ent_type_)
+        kind = syntax.NER_TYPES.get(tok.ent_type_)
         if kind is None or (allowed and kind not in allowed and tok.ent_type_ != "PERSON"):
             if len(allowed) == 1:
                 kind = allowed[0]
             elif tok.pos_ == "PROPN" and "Person" in allowed[:2]:
                 kind = "Person"
             else:
-                kind = _default_type(allowed)
+                kind = syntax.default_type(allowed)
         if kind == "Person" and tok.pos_ == "PROPN":
             ctx.last_person = name
         return name, kind
-
-
-# -- parse helpers (pure functions over spaCy tokens) ------------------------------------------
-
-GENERIC_OBJECTS = frozenset({"job", "position", "role", "work", "place", "apartment", "house"})
-
-
-def _unwrap(tok: Any) -> Any:
-    """ "my job at Initech" -> Initech; other tokens unchanged."""
-    if tok.lemma_.lower() in GENERIC_OBJECTS:
-        inner = [p for c in tok.children if c.dep_ == "prep" for p in _pobjs(c)]
-        inner = inner or [
-            p
-            for c in tok.head.children
-            if c.dep_ == "prep" and c.lemma_.lower() in ("at", "with", "for")
-            for p in _pobjs(c)
-        ]
-        if inner:
-            return inner[0]
-    return tok
-
-
-def _fits(tok: Any, kind: str, allowed: list[str]) -> bool:
-    """Whether the relation allows this argument: a person (a pronoun, or a name the parser
-    recognised in subject position) must be allowed as such; anything else fits, since the
-    parser's guesses for invented names (Hooli, Contoso) are unreliable."""
-    if not allowed or kind in allowed:
-        return True
-    if tok.lower_ in FIRST_PERSON or tok.lower_ in THIRD_PERSON:
-        return False
-    return not (tok.ent_type_ == "PERSON" and tok.dep_ in _SUBJECT_DEPS)
-
-
-def _is_question(sent: Any) -> bool:
-    """A question asks rather than tells, unless it mentions the speaker's own people
-    ("Did you know my brother Sam lives in Oslo?")."""
-    if not sent.text.strip().endswith("?"):
-        return False
-    return not any(t.lower_ == "my" and t.dep_ == "poss" and t.head.pos_ == "NOUN" for t in sent)
-
-
-def _conjuncts(tok: Any) -> list[Any]:
-    return [
-        tok,
-        *[
-            c
-            for c in tok.conjuncts
-            if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN", "PRON", "VERB")
-        ],
-    ]
-
-
-def _subjects(verb: Any) -> list[Any]:
-    """Grammatical subjects, following coordination of verbs ("I live here and work at X")."""
-    node = verb
-    while True:
-        subs = [c for c in node.children if c.dep_ in _SUBJECT_DEPS]
-        if subs:
-            return [s for sub in subs for s in _conjuncts(sub)]
-        if node.dep_ in ("conj", "xcomp", "advcl", "acomp", "ccomp") and node.head is not node:
-            node = node.head
-            continue
-        return []
-
-
-def _pobjs(prep: Any) -> list[Any]:
-    return [p for c in prep.children if c.dep_ == "pobj" for p in _conjuncts(c)]
-
-
-def _direct_objects(verb: Any) -> list[Any]:
-    objects = [
-        o for c in verb.children if c.dep_ in ("dobj", "attr", "oprd") for o in _conjuncts(c)
-    ]
-    out = []
-    for obj in objects:
-        naming = [
-            g
-            for c in obj.children
-            if c.dep_ == "acl" and c.lemma_ in NAMING_VERBS
-            for g in c.children
-            if g.dep_ in ("oprd", "dobj", "attr")
-        ]
-        if naming:  # "adopted a puppy named Biscuit" -> Biscuit
-            out.extend(naming)
-        elif obj.pos_ == "VERB":  # "I enjoy playing tennis" -> tennis
-            inner = [c for c in obj.children if c.dep_ == "dobj"]
-            out.extend(inner or [obj])
-        else:
-            out.append(obj)
-    if not out:  # "I love to cook" -> cook
-        out = [
-            c
-            for c in verb.children
-            if c.dep_ == "xcomp"
-            and c.pos_ == "VERB"
-            and not any(g.dep_ == "dobj" for g in c.children)
-        ]
-    return out
-
-
-def _negated(tok: Any) -> bool:
-    for child in tok.children:
-        if child.dep_ == "neg" or child.lower_ in NEGATION_WORDS:
-            return True
-        if child.lower_ in ENDING_ADVERBS and (
-            child.dep_ == "advmod" or any(g.dep_ == "neg" for g in child.children)
-        ):
-            return True
-    return False
-
-
-def _possessor(noun: Any) -> Any | None:
-    """Who holds a relational noun: "my sister" -> my; "Emma is my sister" -> my."""
-    for c in noun.children:
-        if c.dep_ == "poss":
-            return c
-    if noun.dep_ == "compound":  # "my cat Mochi" with "my" on the name
-        return next((c for c in noun.head.children if c.dep_ == "poss"), None)
-    if noun.dep_ == "dobj" and noun.head.lemma_ in ("have", "get", "adopt"):
-        subs = _subjects(noun.head)
-        return subs[0] if subs else None
-    return None
-
-
-def _named(noun: Any) -> list[Any]:
-    """The person a relational noun names: apposition, copula, compound or "named X"."""
-    introduced = _introduced(noun)
-    if introduced is not None:
-        return _conjuncts(introduced)
-    if noun.dep_ == "compound" and noun.head.pos_ == "PROPN":
-        return [noun.head]
-    if noun.dep_ == "attr":  # "Emma is my sister"
-        return [s for s in _subjects(noun.head) if s.pos_ == "PROPN"]
-    if noun.dep_ == "nsubj" and noun.head.lemma_ == "be":  # "My sister is Emma"
-        return [c for c in noun.head.children if c.dep_ == "attr" and c.pos_ == "PROPN"]
-    for c in noun.children:  # "a dog named Rex"
-        if c.dep_ == "acl" and c.lemma_ in NAMING_VERBS:
-            return [g for g in c.children if g.dep_ in ("oprd", "dobj", "attr")]
-    return []
-
-
-def _introduced(noun: Any) -> Any | None:
-    """The name right after a relational noun: "my sister Emma" (an apposition, or a sibling
-    the parser hung on the same head, as in "My girlfriend Yumi is a nurse")."""
-    for c in noun.children:
-        if c.dep_ == "appos" and c.pos_ in ("PROPN", "NOUN") and c.text[:1].isupper():
-            return c
-    nxt = noun.doc[noun.i + 1] if noun.i + 1 < len(noun.doc) else None
-    if nxt is not None and nxt.pos_ == "PROPN" and nxt.head == noun.head and nxt.dep_ == noun.dep_:
-        return nxt
-    return None
-
-
-def _phrase(tok: Any) -> str:
-    """The name a token stands for: its entity span, or the noun with its compounds/adjectives."""
-    if tok.ent_type_ and tok.ent_iob_ in ("B", "I"):
-        ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
-        if ent is not None and ent.label_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL"):
-            lead = [c for c in tok.lefts if c.dep_ == "compound" and c.i < ent.start]
-            kept = [t for t in ent if t.pos_ not in ("DET", "NOUN") and t.dep_ != "poss"]
-            while kept and kept[0].text[:1].islower():  # "dog Rex", "daughter Lily" -> the name
-                kept = kept[1:]
-            return " ".join(t.text for t in [*lead, *kept]).strip(" .,'\"")
-    parts = [
-        c
-        for c in tok.lefts
-        if c.dep_ == "compound" or c.dep_ in ("amod", "nmod") and c.i == tok.i - 1
-    ]
-    words = sorted([*parts, tok], key=lambda t: t.i)
-    text = " ".join(t.text for t in words)
-    return text if tok.pos_ == "PROPN" or tok.text[:1].isupper() else text.lower()
-
-
-def _default_type(allowed: list[str]) -> str:
-    return "Thing" if not allowed or "Thing" in allowed else allowed[0]
 
 
 def _merge(extractions: Iterable[Extraction]) -> Extraction:

@@ -27,7 +27,10 @@ from .intent import STOPWORDS, ParsedQuery
 from .shaping import episode
 
 ENTITY_K = 5  # nearest entities taken as entry points
-EPISODE_K_MIN = 20  # episodes scored per search (at least; 2 x limit when larger)
+# Episodes scored per search from each of the vector and full-text indexes (at least; 2 x
+# limit when larger). 60 found more of LoCoMo's evidence than 20 and 45 for no measurable
+# time (benchmarks/locomo_retrieval.py).
+EPISODE_K_MIN = 60
 EPISODE_CANDIDATES = 200  # episode index over-fetch before keeping the scope's
 # Entity full-text hits read before keeping the owner's: at least this many, more for an owner
 # holding a small share of all entities (FULLTEXT_SHARE x ENTITY_K x total / owned), at most

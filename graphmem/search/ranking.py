@@ -20,8 +20,9 @@ through a possessive chain like "Alice's manager"), 0.5 when it touches one foun
 similarity or another named entity, `proximity` the endpoints' PageRank (normalized to the
 best), `similarity` the cosine of the fact's sentence to the query (negative -> 0), and
 `recency` halves every `HALF_LIFE_DAYS` before the newest candidate. An episode (raw text) has
-no relation type: it scores on similarity, whether it mentions or was said by an anchor, and
-proximity, with weights that sum to 1 as well. Every weight is in [0, 1] and each family sums
+no relation type: it scores on similarity, whether it was said by or mentions what the
+question is about (`graphmem.search.scoring`), and its own PageRank, with weights that sum
+to 1 as well. Every weight is in [0, 1] and each family sums
 to 1, so every score is in [0, 1] and `threshold` means the same for facts and episodes.
 
 **Feedback** (`graphmem.feedback`) then moves a fact's blended score `s` by the latest feedback
@@ -49,9 +50,9 @@ W_PROXIMITY = 0.15
 W_SIMILARITY = 0.30
 W_RECENCY = 0.05
 
-E_SIMILARITY = 0.70
-E_ANCHOR = 0.15
-E_PROXIMITY = 0.10
+E_SIMILARITY = 0.50
+E_ANCHOR = 0.40
+E_PROXIMITY = 0.05
 E_RECENCY = 0.05
 
 FEEDBACK_LIFT = 0.25

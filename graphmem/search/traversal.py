@@ -71,6 +71,7 @@ def traverse(
             _follow_chains(ctx, parsed, found)
         # what a possessive chain reached comes first ("Alice's manager": her manager)
         frontier = sorted(frontier, key=lambda e: e not in found.focus)[:FRONTIER]
+    _fall_back_to_chain_starts(parsed, found)
 
 
 def expand(
@@ -131,6 +132,14 @@ def _follow_chains(ctx: Context, parsed: ParsedQuery, found: Found) -> None:
             found.focus.add(target)
             found.seed(_end(f, target), W_NAMED, "chain")
             found.reached_by[target] = vid
+
+
+def _fall_back_to_chain_starts(parsed: ParsedQuery, found: Found) -> None:
+    """When the query's possessive chains reached nothing, the question is about where they
+    start ("Melanie's daughter's birthday" with no daughter known: Melanie)."""
+    if parsed.chains and not any(e["via"] == "chain" for e in found.entry.values()):
+        starts = {c.start for c in parsed.chains}
+        found.focus.update(e for e, key in found.named.items() if key in starts)
 
 
 def _end(f: dict[str, Any], entity_id: str) -> dict[str, Any]:
