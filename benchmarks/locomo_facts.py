@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from locomo_retrieval import BATCH, DATA, turn_item, turns_of  # noqa: E402
+from locomo_retrieval import DATA, ingest, turns_of  # noqa: E402
 
 from graphmem import Memory  # noqa: E402
 
@@ -52,34 +52,39 @@ def current_facts(home: str) -> dict[str, list[dict[str, Any]]]:
         for conv in data:
             user = conv["sample_id"]
             turns = turns_of(conv)
+            ingest(m, user, turns, Path(home))
             text = {t["dia_id"]: f"{t['speaker']}: {t['text']}" for t in turns}
-            for i in range(0, len(turns), BATCH):
-                m.add_many([turn_item(user, t) for t in turns[i : i + BATCH]])
+            dia = _dia_ids(m, user)
             facts, page = [], 1
             while batch := m.get_all(user_id=user, page=page, page_size=1000)["results"]:
                 facts.extend(batch)
                 page += 1
-            out[user] = [_fact(m, user, f, text) for f in facts]
+            out[user] = [
+                {
+                    "memory": f["memory"],
+                    "relationship": f["relationship"],
+                    "turns": [
+                        {"dia_id": dia[e], "text": text.get(dia[e], "")}
+                        for e in f.get("episode_ids") or []
+                        if e in dia
+                    ],
+                }
+                for f in facts
+            ]
     return out
 
 
-def _fact(m: Memory, user: str, f: dict[str, Any], text: dict[str, str]) -> dict[str, Any]:
-    dias = []
-    for eid in f.get("episode_ids") or []:
-        rows = m.query(
-            "MATCH (e:Episode {id: $id, owner: $owner}) RETURN e.metadata AS md",
-            {"id": eid},
-            user_id=user,
-        )
-        md = rows[0]["md"] if rows else None
-        md = json.loads(md) if isinstance(md, str) else md or {}
+def _dia_ids(m: Memory, user: str) -> dict[str, str]:
+    """Episode id -> the turn's ``dia_id``, for every episode of `user`."""
+    rows = m.query(
+        "MATCH (e:Episode {owner: $owner}) RETURN e.id AS id, e.metadata AS md", user_id=user
+    )
+    out = {}
+    for r in rows:
+        md = json.loads(r["md"]) if isinstance(r["md"], str) else r["md"] or {}
         if md.get("dia_id"):
-            dias.append(md["dia_id"])
-    return {
-        "memory": f["memory"],
-        "relationship": f["relationship"],
-        "turns": [{"dia_id": d, "text": text.get(d, "")} for d in dias],
-    }
+            out[r["id"]] = md["dia_id"]
+    return out
 
 
 def sample(facts: dict[str, list[dict[str, Any]]], n: int = SAMPLE) -> list[dict[str, Any]]:

@@ -584,7 +584,8 @@ def test_query_reading() -> None:
     assert q.chains == (Chain("ida", "SIBLING_OF"),) and "LIVES_IN" in q.intent
     q = parse("What does the user like?", onto, self_name="u-42")
     assert q.name_keys[0] == "u 42" and q.intent == {"LIKES": 1.0}
-    assert parse("hello there", onto).intent == {}
+    assert parse("hello there", onto).intent == {} and parse("hello there", onto).when is None
+    assert parse("What did Mel paint in July 2023?", onto).when == Window(2023, 7, None)
     assert "live" in lemmas("living") and "sibling" in lemmas("siblings")
 
 

@@ -1,6 +1,6 @@
 """What a search query asks for, read with the ontology alone (no model, no network).
 
-`parse` finds three things in the query text:
+`parse` finds four things in the query text:
 
 * **name keys**: every word n-gram in `resolve.name_key` form, so the store can look the
   owner's entities up by exact normalized name (an index lookup, not a scan). "I", "me", "my"
@@ -12,6 +12,7 @@
 * **chains**: a possessive followed by a relational noun ("Alice's manager", "my sister") is a
   hop to follow before the rest of the question applies: "where does Alice's manager live?"
   asks about the entity Alice REPORTS_TO, not about Alice.
+* **when**: the calendar window a date in it names ("in July 2023", `graphmem.search.when`).
 
 >>> from graphmem.ontology import load_ontology
 >>> q = parse("Where does Alice's manager live?", load_ontology())
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 
 from ..ontology import Ontology, RelationType
 from ..resolve import name_key
+from .when import Window, window
 
 SELF_WORDS = frozenset({"i", "me", "my", "mine", "myself", "user", "user's"})
 # Words that never name an entity on their own (n-grams made only of these are skipped).
@@ -62,6 +64,7 @@ class ParsedQuery:
     intent: dict[str, float] = field(default_factory=dict)
     chains: tuple[Chain, ...] = ()
     self_key: str | None = None
+    when: Window | None = None
 
 
 def parse(text: str, ontology: Ontology, self_name: str | None = None) -> ParsedQuery:
@@ -79,6 +82,7 @@ def parse(text: str, ontology: Ontology, self_name: str | None = None) -> Parsed
         intent=intent,
         chains=tuple(chains),
         self_key=self_key,
+        when=window(text),
     )
 
 

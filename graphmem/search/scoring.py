@@ -17,7 +17,7 @@ mentions that (Jon's "Thanks, Gina!"), else 0 (what these did to LoCoMo evidence
 in the README's benchmark section). A fact of a relation the question asks about stands in
 for its own source episode when that scores higher (the structured answer, citing the turn,
 in the turn's place). When the question names a date ("in July 2023", "on
-October 13", `graphmem.search.when`), the `recency` feature is instead whether the
+October 13", read by `graphmem.search.intent`), the `recency` feature is instead whether the
 candidate's time (a fact's valid_from, an episode's occurred_at) falls on it.
 """
 
@@ -31,7 +31,6 @@ from . import ranking
 from .found import Candidate, Found
 from .intent import ParsedQuery
 from .shaping import episode_result
-from .when import window
 
 # An episode's restart weight per unit of similarity, next to the entry entities' (up to 1):
 # HippoRAG 2's passage-node factor, so the walk starts mostly at what the query names.
@@ -57,7 +56,7 @@ def rank(parsed: ParsedQuery, found: Found, include_episodes: bool) -> list[dict
     newest = max((t for t in times if t), default=None)
 
     seeds = found.seeds.keys()
-    asked = window(parsed.text)
+    asked = parsed.when
 
     def timely(when: str | None) -> float:
         """Recency, or for a question that names a date whether `when` falls on it."""
